@@ -33,6 +33,10 @@ pub enum Command {
     AmendStandingOrders {
         standing_orders: StandingOrders,
     },
+    AttachNotice {
+        sitting: Option<SittingId>,
+        text: String,
+    },
     RegisterBloc {
         bloc: BlocId,
         name: String,
@@ -186,6 +190,7 @@ impl Command {
         match self {
             Command::EstablishChamber { .. } => "establish_chamber",
             Command::AmendStandingOrders { .. } => "amend_standing_orders",
+            Command::AttachNotice { .. } => "attach_notice",
             Command::RegisterBloc { .. } => "register_bloc",
             Command::FormCoalition { .. } => "form_coalition",
             Command::JoinCoalition { .. } => "join_coalition",
@@ -223,6 +228,7 @@ impl Command {
         match self {
             Command::EstablishChamber { .. }
             | Command::AmendStandingOrders { .. }
+            | Command::AttachNotice { .. }
             | Command::RegisterBloc { .. }
             | Command::FormCoalition { .. }
             | Command::JoinCoalition { .. }

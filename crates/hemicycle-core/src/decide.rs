@@ -181,6 +181,16 @@ impl State {
                     standing_orders: standing_orders.clone(),
                 }])
             }
+            Command::AttachNotice { sitting, text } => {
+                if let Some(sitting) = sitting {
+                    self.sitting(sitting)?;
+                }
+                check_text("the notice", text, TEXT_LENGTH_MAX)?;
+                Ok(vec![Event::NoticeAttached {
+                    sitting: sitting.clone(),
+                    text: text.clone(),
+                }])
+            }
             Command::RegisterBloc {
                 bloc,
                 name,

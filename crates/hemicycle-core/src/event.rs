@@ -32,6 +32,13 @@ pub enum Event {
     StandingOrdersAmended {
         standing_orders: StandingOrders,
     },
+    /// A notice the clerk attaches to the record: of the chamber, or of one sitting
+    /// (e.g. that an attendance allocation is an illustration, not a record).
+    NoticeAttached {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sitting: Option<SittingId>,
+        text: String,
+    },
     BlocRegistered {
         bloc: BlocId,
         name: String,
@@ -204,6 +211,7 @@ impl Event {
         match self {
             Event::ChamberEstablished { .. } => "ChamberEstablished",
             Event::StandingOrdersAmended { .. } => "StandingOrdersAmended",
+            Event::NoticeAttached { .. } => "NoticeAttached",
             Event::BlocRegistered { .. } => "BlocRegistered",
             Event::CoalitionFormed { .. } => "CoalitionFormed",
             Event::BlocJoinedCoalition { .. } => "BlocJoinedCoalition",

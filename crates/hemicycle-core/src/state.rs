@@ -174,6 +174,7 @@ pub struct Sitting {
     pub quorum_checks: Vec<QuorumCheck>,
     pub proceedings: Vec<Proceeding>,
     pub open_division: Option<DivisionId>,
+    pub notices: Vec<String>,
 }
 
 impl Sitting {
@@ -382,6 +383,8 @@ pub struct State {
     pub divisions: IndexMap<DivisionId, Division>,
     pub communications: IndexMap<CommunicationId, Communication>,
     pub follow_ups: IndexMap<MotionId, FollowUp>,
+    /// Notices attached to the record of the whole chamber.
+    pub notices: Vec<String>,
     /// Number of events applied.
     pub events_applied: u64,
 }
@@ -549,6 +552,14 @@ impl State {
                     .map_err(|error| fail(format!("invalid standing orders: {error}")))?;
                 self.chamber_mut().standing_orders = standing_orders.clone();
             }
+            Event::NoticeAttached { sitting, text } => match sitting {
+                Some(sitting) => self
+                    .sitting_mut(sitting)
+                    .map_err(fail)?
+                    .notices
+                    .push(text.clone()),
+                None => self.notices.push(text.clone()),
+            },
             Event::BlocRegistered {
                 bloc,
                 name,
@@ -687,6 +698,7 @@ impl State {
                         quorum_checks: Vec::new(),
                         proceedings: Vec::new(),
                         open_division: None,
+                        notices: Vec::new(),
                     },
                 );
             }
