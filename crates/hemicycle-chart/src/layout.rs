@@ -338,18 +338,35 @@ mod tests {
     }
 
     #[test]
-    fn no_row_gets_more_than_its_capacity() {
+    fn rows_get_their_largest_remainder_share_within_capacity() {
         for total in 1..=2_000 {
             let rows = row_count(total).unwrap();
             let geometry = rows_geometry(rows);
             let counts = seats_per_row(&geometry, total);
             assert_eq!(counts.iter().sum::<usize>(), total);
-            for (row, count) in geometry.iter().zip(&counts) {
+            let total_capacity: usize = geometry.iter().map(|row| row.capacity).sum();
+            // Each row gets its exact share rounded down or up, and every
+            // row rounded up had a remainder at least as large as every row
+            // rounded down.
+            let mut smallest_rounded_up = usize::MAX;
+            let mut largest_rounded_down = 0;
+            for (row, &count) in geometry.iter().zip(&counts) {
                 assert!(
-                    *count <= row.capacity,
+                    count <= row.capacity,
                     "{total} seats: {count} > {}",
                     row.capacity
                 );
+                let product = total * row.capacity;
+                let (share, remainder) = (product / total_capacity, product % total_capacity);
+                if count == share + 1 {
+                    smallest_rounded_up = smallest_rounded_up.min(remainder);
+                } else {
+                    assert_eq!(count, share, "{total} seats");
+                    largest_rounded_down = largest_rounded_down.max(remainder);
+                }
+            }
+            if smallest_rounded_up != usize::MAX {
+                assert!(smallest_rounded_up >= largest_rounded_down, "{total} seats");
             }
         }
     }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::error::ChartError;
-use crate::layout::{assign_seats, check_seat_limit, layout, Layout};
+use crate::layout::{assign_seats, check_seat_limit, layout, AssignedSeat, Layout};
 use crate::text::{direction_attributes, escape, is_valid_colour, isolate, number};
 
 /// How one seat is drawn.
@@ -175,37 +175,52 @@ pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
         chart.groups.iter().map(|group| group.seats.len()).collect();
     let assigned = assign_seats(&seat_layout, &group_seat_counts)?;
 
-    let width = seat_layout.width + 2.0 * MARGIN_UNITS;
+    // Widen the drawing when a legend line would not fit beside the hemicycle's width
+    // (an average glyph is about 0.55 em wide), keeping the hemicycle centred.
+    let legend_width = chart
+        .groups
+        .iter()
+        .map(|group| {
+            LEGEND_SWATCH_SIZE_UNITS
+                + 6.0
+                + group.legend_text().chars().count() as f64 * LEGEND_FONT_SIZE_UNITS * 0.55
+        })
+        .fold(0.0_f64, f64::max);
+    let content_width = seat_layout.width.max(legend_width);
+    let width = content_width + 2.0 * MARGIN_UNITS;
+    let seats_left = MARGIN_UNITS + (content_width - seat_layout.width) / 2.0;
     let centre_x = width / 2.0;
     let mut body = String::new();
     let mut cursor_y = MARGIN_UNITS;
 
     if !chart.title.is_empty() {
         cursor_y += TITLE_FONT_SIZE_UNITS;
-        write_centred_text(
+        let lines = write_centred_text(
             &mut body,
             "title",
             &chart.title,
             centre_x,
             cursor_y,
             TITLE_FONT_SIZE_UNITS,
+            seat_layout.width,
             " font-weight=\"bold\"",
         );
-        cursor_y += GAP_UNITS;
+        cursor_y += extra_lines_height(lines, TITLE_FONT_SIZE_UNITS) + GAP_UNITS;
     }
     if let Some(subtitle) = chart.subtitle.as_deref().filter(|text| !text.is_empty()) {
         cursor_y += SUBTITLE_FONT_SIZE_UNITS;
         let style = format!(" fill=\"{SECONDARY_TEXT_COLOUR}\"");
-        write_centred_text(
+        let lines = write_centred_text(
             &mut body,
             "subtitle",
             subtitle,
             centre_x,
             cursor_y,
             SUBTITLE_FONT_SIZE_UNITS,
+            seat_layout.width,
             &style,
         );
-        cursor_y += GAP_UNITS;
+        cursor_y += extra_lines_height(lines, SUBTITLE_FONT_SIZE_UNITS) + GAP_UNITS;
     }
 
     write_seats(
@@ -213,7 +228,7 @@ pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
         chart,
         &seat_layout,
         &assigned,
-        MARGIN_UNITS,
+        seats_left,
         cursor_y,
     );
     cursor_y += seat_layout.height + GAP_UNITS;
@@ -223,16 +238,17 @@ pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
     if let Some(caption) = chart.caption.as_deref().filter(|text| !text.is_empty()) {
         cursor_y += CAPTION_FONT_SIZE_UNITS;
         let style = format!(" font-style=\"italic\" fill=\"{SECONDARY_TEXT_COLOUR}\"");
-        write_centred_text(
+        let lines = write_centred_text(
             &mut body,
             "caption",
             caption,
             centre_x,
             cursor_y,
             CAPTION_FONT_SIZE_UNITS,
+            seat_layout.width,
             &style,
         );
-        cursor_y += GAP_UNITS;
+        cursor_y += extra_lines_height(lines, CAPTION_FONT_SIZE_UNITS) + GAP_UNITS;
     }
     let height = cursor_y + MARGIN_UNITS - GAP_UNITS;
 
@@ -256,6 +272,11 @@ pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
     document.push_str(&body);
     document.push_str("</svg>\n");
     Ok(document)
+}
+
+/// The height that lines after the first add.
+fn extra_lines_height(lines: usize, font_size: f64) -> f64 {
+    lines.saturating_sub(1) as f64 * font_size * LINE_SPACING_EM
 }
 
 fn validate_colours(chart: &Chart) -> Result<(), ChartError> {
@@ -283,7 +304,10 @@ fn validate_colours(chart: &Chart) -> Result<(), ChartError> {
     Ok(())
 }
 
-/// One line of text centred on `centre_x`, baseline at `baseline_y`.
+/// Text centred on `centre_x`, first baseline at `baseline_y`, wrapped at word
+/// boundaries so that no line is wider than `width` (estimated from the font size:
+/// an average glyph is about 0.55 em wide). Returns the number of lines written.
+#[allow(clippy::too_many_arguments)]
 fn write_centred_text(
     output: &mut String,
     class: &str,
@@ -291,17 +315,74 @@ fn write_centred_text(
     centre_x: f64,
     baseline_y: f64,
     font_size: f64,
+    width: f64,
     extra_attributes: &str,
-) {
-    let _ = writeln!(
+) -> usize {
+    let characters_per_line = ((width / (font_size * 0.55)).floor() as usize).max(10);
+    let lines = wrap(text, characters_per_line);
+    if lines.len() <= 1 {
+        let _ = writeln!(
+            output,
+            "<text class=\"{class}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\"{extra_attributes}{}>{}</text>",
+            number(centre_x),
+            number(baseline_y),
+            number(font_size),
+            direction_attributes(text),
+            escape(text),
+        );
+        return 1;
+    }
+    let _ = write!(
         output,
-        "<text class=\"{class}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\"{extra_attributes}{}>{}</text>",
+        "<text class=\"{class}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{}\"{extra_attributes}{}>",
         number(centre_x),
         number(baseline_y),
         number(font_size),
         direction_attributes(text),
-        escape(text),
     );
+    for (index, line) in lines.iter().enumerate() {
+        let line_offset = if index == 0 {
+            0.0
+        } else {
+            font_size * LINE_SPACING_EM
+        };
+        // Each line but the last keeps its trailing space, so that the text read back
+        // from the document is the text given (with runs of white space folded).
+        let separator = if index + 1 < lines.len() { " " } else { "" };
+        let _ = write!(
+            output,
+            "<tspan x=\"{}\" dy=\"{}\">{}{separator}</tspan>",
+            number(centre_x),
+            number(line_offset),
+            escape(line)
+        );
+    }
+    output.push_str("</text>\n");
+    lines.len()
+}
+
+/// Distance between wrapped lines, in ems.
+const LINE_SPACING_EM: f64 = 1.25;
+
+/// Greedy word wrap by character count (a word longer than a line stands alone).
+fn wrap(text: &str, characters_per_line: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > characters_per_line {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
 }
 
 /// The seat circles, with the layout's top-left corner at (`left`, `top`).
@@ -309,7 +390,7 @@ fn write_seats(
     output: &mut String,
     chart: &Chart,
     seat_layout: &Layout,
-    assigned: &[crate::layout::AssignedSeat],
+    assigned: &[AssignedSeat],
     left: f64,
     top: f64,
 ) {
@@ -403,4 +484,23 @@ fn write_legend(output: &mut String, chart: &Chart, left: f64, top: f64) -> f64 
     }
     output.push_str("</g>\n");
     line_top + GAP_UNITS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_word_boundaries() {
+        assert_eq!(
+            wrap("one two three four", 9),
+            vec!["one two", "three", "four"]
+        );
+        assert_eq!(wrap("short", 40), vec!["short"]);
+        assert_eq!(wrap("", 40), Vec::<String>::new());
+        assert_eq!(
+            wrap("averyveryverylongword x", 5),
+            vec!["averyveryverylongword", "x"]
+        );
+    }
 }

@@ -343,7 +343,23 @@ fn decide_motion(facts: &DivisionFacts<'_>, outcome: &mut Outcome) {
     }
     let all_met = outcome.requirements.iter().all(|report| report.met);
     let is_tie = facts.tally.yes == facts.tally.no && facts.tally.yes > 0;
-    if is_tie {
+    // A tie-break is worth one vote: a tie matters only if one more vote in favour would
+    // carry the motion. Otherwise (a two-thirds rule, a majority of all members) the
+    // motion fails on its requirements, whichever way the tie is broken.
+    let decisive = is_tie && {
+        let mut broken = facts.tally.clone();
+        broken.yes = broken.yes.saturating_add(1);
+        facts
+            .rule
+            .requirements
+            .iter()
+            .zip(&outcome.requirements)
+            .all(|(requirement, report)| match requirement.within {
+                Some(_) => report.met,
+                None => measure(requirement, &facts.sizes, facts.present, &broken, broken.yes).met,
+            })
+    };
+    if decisive {
         let prevailing = match facts.tie {
             TieRule::Fails => None,
             TieRule::CastingVote => facts.casting_vote,

@@ -92,7 +92,10 @@ impl<'a> Parser<'a> {
     fn error<T>(&self, message: &str) -> Result<T, String> {
         Err(format!("{message} at byte {}: {:?}", self.position, {
             let rest = self.rest();
-            let end = rest.char_indices().nth(40).map_or(rest.len(), |(index, _)| index);
+            let end = rest
+                .char_indices()
+                .nth(40)
+                .map_or(rest.len(), |(index, _)| index);
             &rest[..end]
         }))
     }
@@ -175,7 +178,8 @@ impl<'a> Parser<'a> {
                 } else {
                     None
                 };
-                code.and_then(char::from_u32).filter(|&character| is_xml_character(character))
+                code.and_then(char::from_u32)
+                    .filter(|&character| is_xml_character(character))
             }
         };
         match resolved {
@@ -272,29 +276,4 @@ pub fn parse(input: &str) -> Result<Element, String> {
         return parser.error("content after the root element");
     }
     Ok(root)
-}
-
-#[test]
-fn the_checker_accepts_good_and_refuses_bad_documents() {
-    let good = "<?xml version=\"1.0\"?>\n<a x=\"1 &amp; 2\" y='&#x41;'><b/>t&lt;<c>&#65;</c></a>\n";
-    let root = parse(good).unwrap();
-    assert_eq!(root.attribute("x"), Some("1 & 2"));
-    assert_eq!(root.attribute("y"), Some("A"));
-    assert_eq!(root.text(), "t<A");
-    for bad in [
-        "<a>",
-        "<a></b>",
-        "<a x=1/>",
-        "<a x=\"1\" x=\"2\"/>",
-        "<a>&nbsp;</a>",
-        "<a>&amp</a>",
-        "<a>a < b</a>",
-        "<a x=\"<\"/>",
-        "<a/><b/>",
-        "<a>\u{1}</a>",
-        "<a>&#1;</a>",
-        "<a b=\"1\"c=\"2\"/>",
-    ] {
-        assert!(parse(bad).is_err(), "accepted {bad:?}");
-    }
 }

@@ -1,0 +1,373 @@
+//! The journal: appends events to a storage backend with hash chaining, and
+//! replays them with the chain checked again.
+
+use thiserror::Error;
+
+use crate::chain::{
+    check_record, ChainBreak, ChainChecker, ChainProblem, CursorError, RecordCursor,
+};
+use crate::event::{Envelope, EventError, NewEvent};
+use crate::hash::Hash;
+use crate::limits::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS, REPLAY_PAGE_RECORDS};
+use crate::storage::{Head, Storage, StorageError, StoredRecord};
+
+/// A failure of the journal.
+#[derive(Debug, Error)]
+pub enum JournalError {
+    /// One event of a batch is invalid; nothing was appended.
+    #[error(
+        "event {index} of the batch (counting from 0) is invalid, nothing was appended: {source}"
+    )]
+    InvalidEvent {
+        /// Index of the event in the submitted batch.
+        index: usize,
+        /// What is wrong with it.
+        #[source]
+        source: EventError,
+    },
+    /// More events than [`MAX_BATCH_EVENTS`] in one append.
+    #[error("a batch of {events} events is more than the limit of {max}; nothing was appended")]
+    BatchTooLarge {
+        /// Events in the batch.
+        events: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// More canonical bytes than [`MAX_BATCH_BYTES`] in one append.
+    #[error(
+        "a batch of {bytes} bytes is more than the limit of {max} bytes; nothing was appended"
+    )]
+    BatchTooManyBytes {
+        /// Total canonical bytes of the batch.
+        bytes: usize,
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// No sequence number is left (the journal holds `u64::MAX` events).
+    #[error("the journal is full: there is no sequence number after {last}")]
+    SequenceExhausted {
+        /// The last sequence number.
+        last: u64,
+    },
+    /// Replays start at event 1 or later.
+    #[error("replay must start at event 1 or later, not 0")]
+    ReplayFromZero,
+    /// A replay was asked to start past the end of the journal.
+    #[error("cannot replay from event {from}: the journal ends at event {last}")]
+    ReplayBeyondEnd {
+        /// The requested start.
+        from: u64,
+        /// The last event stored.
+        last: u64,
+    },
+    /// The stored chain is broken.
+    #[error(transparent)]
+    Broken(#[from] ChainBreak),
+    /// The storage backend failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl JournalError {
+    /// Whether this is an append conflict: another writer appended first.
+    /// The journal has already re-read the head, so the caller may rebuild
+    /// its batch and try again.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, JournalError::Storage(StorageError::Conflict { .. }))
+    }
+}
+
+/// Why a replay stopped.
+#[derive(Debug, Error)]
+pub enum ReplayError<E> {
+    /// The journal failed (including a broken chain).
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The visitor returned an error.
+    #[error("the replay visitor stopped: {0}")]
+    Visitor(E),
+}
+
+/// The event journal over a storage backend.
+///
+/// It keeps the head in memory between appends; the backend's conflict
+/// check keeps that safe when other writers share the store.
+pub struct Journal<S: Storage> {
+    storage: S,
+    head: Option<Head>,
+    /// Set when an append failed in a way that leaves the stored head
+    /// unknown; the next append reads it again first.
+    head_is_stale: bool,
+}
+
+impl<S: Storage> Journal<S> {
+    /// Opens a journal over `storage`, reading its head and checking that
+    /// the last event is intact (so new events never chain onto a tampered
+    /// event). This does not check the whole chain: use
+    /// [`verify`](crate::verify) for that.
+    pub fn open(storage: S) -> Result<Journal<S>, JournalError> {
+        let head = read_checked_head(&storage)?;
+        Ok(Journal {
+            storage,
+            head,
+            head_is_stale: false,
+        })
+    }
+
+    /// The last event as of opening or the last append by this journal.
+    pub fn head(&self) -> Option<Head> {
+        self.head
+    }
+
+    /// The number of events as of opening or the last append by this
+    /// journal (the head's sequence, as sequences are contiguous).
+    pub fn len(&self) -> u64 {
+        self.head.map_or(0, |head| head.sequence)
+    }
+
+    /// Whether the journal had no events as of opening or the last append.
+    pub fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
+    /// The storage backend.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// Gives the storage backend back.
+    pub fn into_storage(self) -> S {
+        self.storage
+    }
+
+    /// Appends `events` as one atomic batch and returns their envelopes.
+    ///
+    /// Every event is validated first; if any is invalid, or the batch is
+    /// over the limits, nothing is appended. On
+    /// [`StorageError::Conflict`] (see [`JournalError::is_conflict`]) the
+    /// journal re-reads the head so the caller can retry. An empty batch
+    /// appends nothing.
+    pub fn append(&mut self, events: Vec<NewEvent>) -> Result<Vec<Envelope>, JournalError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        if events.len() > MAX_BATCH_EVENTS {
+            return Err(JournalError::BatchTooLarge {
+                events: events.len(),
+                max: MAX_BATCH_EVENTS,
+            });
+        }
+        if self.head_is_stale {
+            self.head = read_checked_head(&self.storage)?;
+            self.head_is_stale = false;
+        }
+
+        let (mut next_sequence, mut previous_hash) = match self.head {
+            None => (Some(1), Hash::ZERO),
+            Some(head) => (head.sequence.checked_add(1), head.hash),
+        };
+        let mut envelopes = Vec::with_capacity(events.len());
+        let mut records = Vec::with_capacity(events.len());
+        let mut total_bytes = 0usize;
+        for (index, event) in events.into_iter().enumerate() {
+            let sequence =
+                next_sequence.ok_or(JournalError::SequenceExhausted { last: u64::MAX })?;
+            let (envelope, canonical_bytes) =
+                Envelope::new_with_canonical_bytes(sequence, previous_hash, event)
+                    .map_err(|source| JournalError::InvalidEvent { index, source })?;
+            total_bytes = total_bytes.saturating_add(canonical_bytes.len());
+            if total_bytes > MAX_BATCH_BYTES {
+                return Err(JournalError::BatchTooManyBytes {
+                    bytes: total_bytes,
+                    max: MAX_BATCH_BYTES,
+                });
+            }
+            previous_hash = envelope.hash;
+            next_sequence = sequence.checked_add(1);
+            records.push(StoredRecord {
+                sequence,
+                canonical_bytes,
+                hash: envelope.hash,
+            });
+            envelopes.push(envelope);
+        }
+        self.assert_batch_is_chained(&envelopes, &records);
+
+        match self.storage.append(&records) {
+            Ok(()) => {
+                let last = &envelopes[envelopes.len() - 1];
+                self.head = Some(Head {
+                    sequence: last.sequence,
+                    hash: last.hash,
+                });
+                Ok(envelopes)
+            }
+            Err(error) => {
+                // After a conflict or a failed write the stored head may
+                // differ from ours; read it again now if possible, and
+                // otherwise before the next append.
+                self.head_is_stale = true;
+                if let Ok(head) = read_checked_head(&self.storage) {
+                    self.head = head;
+                    self.head_is_stale = false;
+                }
+                Err(error.into())
+            }
+        }
+    }
+
+    /// The invariants of a batch built by [`Journal::append`]. A failure here
+    /// is a bug in this crate, never bad input (all input was validated), so
+    /// it stops before anything reaches storage.
+    fn assert_batch_is_chained(&self, envelopes: &[Envelope], records: &[StoredRecord]) {
+        let mut previous = self.head.map_or(Hash::ZERO, |head| head.hash);
+        let first = self.head.map_or(1, |head| head.sequence + 1);
+        for (offset, (envelope, record)) in envelopes.iter().zip(records).enumerate() {
+            assert_eq!(
+                envelope.sequence,
+                first + offset as u64,
+                "batch sequences are contiguous"
+            );
+            assert_eq!(
+                envelope.previous_hash, previous,
+                "each event chains to the one before"
+            );
+            assert_eq!(
+                record.hash,
+                Hash::of(&record.canonical_bytes),
+                "stored hash is the hash of the bytes"
+            );
+            assert_eq!(
+                Envelope::parse(&record.canonical_bytes).as_ref(),
+                Ok(envelope),
+                "canonical bytes parse back to the same envelope"
+            );
+            previous = envelope.hash;
+        }
+    }
+
+    /// Iterates over the events from `from_sequence` on, checking the chain
+    /// again as it reads (see [`Replay`]).
+    pub fn events_from(&self, from_sequence: u64) -> Result<Replay<'_>, JournalError> {
+        if from_sequence == 0 {
+            return Err(JournalError::ReplayFromZero);
+        }
+        let known_last = self.head.map_or(0, |head| head.sequence);
+        let checker = if from_sequence == 1 {
+            ChainChecker::from_start()
+        } else {
+            // The chain link of the first replayed event is checked against
+            // the event before it, whose own integrity is checked here.
+            let previous_sequence = from_sequence - 1;
+            let previous = self.storage.read(previous_sequence, 1)?;
+            match previous.first() {
+                Some(record) if record.sequence == previous_sequence => {
+                    check_record(record)?;
+                    ChainChecker::after(previous_sequence, record.hash)
+                }
+                Some(record) => {
+                    return Err(ChainBreak::new(
+                        previous_sequence,
+                        ChainProblem::SequenceGap {
+                            found: record.sequence,
+                        },
+                    )
+                    .into())
+                }
+                None if previous_sequence <= known_last => {
+                    return Err(
+                        ChainBreak::new(previous_sequence, ChainProblem::MissingFromEnd).into(),
+                    )
+                }
+                None => {
+                    return Err(JournalError::ReplayBeyondEnd {
+                        from: from_sequence,
+                        last: self.storage.head()?.map_or(0, |head| head.sequence),
+                    })
+                }
+            }
+        };
+        Ok(Replay {
+            cursor: RecordCursor::new(&self.storage, from_sequence, REPLAY_PAGE_RECORDS),
+            checker,
+            known_last,
+            done: false,
+        })
+    }
+
+    /// Calls `visit` with every event from `from_sequence` on, in order,
+    /// checking the chain again as it reads: each event's hash must match
+    /// its canonical bytes, sequences must be contiguous, each
+    /// `previous_hash` must link to the event before, and the journal must
+    /// not end before the head this journal knows. Stops at the first
+    /// problem or visitor error. Returns the number of events visited.
+    pub fn replay<E>(
+        &self,
+        from_sequence: u64,
+        mut visit: impl FnMut(&Envelope) -> Result<(), E>,
+    ) -> Result<u64, ReplayError<E>> {
+        let mut visited = 0u64;
+        for envelope in self.events_from(from_sequence)? {
+            visit(&envelope?).map_err(ReplayError::Visitor)?;
+            visited += 1;
+        }
+        Ok(visited)
+    }
+}
+
+/// Reads the stored head and checks that its record is intact.
+fn read_checked_head(storage: &dyn Storage) -> Result<Option<Head>, JournalError> {
+    let Some(head) = storage.head()? else {
+        return Ok(None);
+    };
+    let records = storage.read(head.sequence, 1)?;
+    match records.first() {
+        Some(record) if record.sequence == head.sequence => {
+            check_record(record)?;
+            Ok(Some(head))
+        }
+        // The head vanished between the two reads (another writer cannot
+        // remove events, so only tampering does this).
+        _ => Err(ChainBreak::new(head.sequence, ChainProblem::MissingFromEnd).into()),
+    }
+}
+
+/// An iterator over envelopes that checks the hash chain as it goes; made
+/// by [`Journal::events_from`]. After the first error it yields nothing.
+pub struct Replay<'a> {
+    cursor: RecordCursor<'a>,
+    checker: ChainChecker,
+    /// The last sequence the journal knew of when the replay started; a
+    /// store that ends earlier has lost events.
+    known_last: u64,
+    done: bool,
+}
+
+impl Iterator for Replay<'_> {
+    type Item = Result<Envelope, JournalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let result = match self.cursor.next_record() {
+            Some(Ok(record)) => self.checker.check(&record).map_err(JournalError::from),
+            Some(Err(CursorError::Break(chain_break))) => Err(chain_break.into()),
+            Some(Err(CursorError::Storage(error))) => Err(error.into()),
+            None => {
+                self.done = true;
+                let expected = self.checker.expected_sequence();
+                if expected <= self.known_last {
+                    return Some(Err(
+                        ChainBreak::new(expected, ChainProblem::MissingFromEnd).into()
+                    ));
+                }
+                return None;
+            }
+        };
+        if result.is_err() {
+            self.done = true;
+        }
+        Some(result)
+    }
+}

@@ -1,0 +1,464 @@
+//! The storage backend trait and what every backend shares.
+//!
+//! A backend stores [`StoredRecord`]s and nothing else: it never parses
+//! canonical bytes nor recomputes hashes (that is the journal's and
+//! [`verify`](crate::verify)'s job), so a tampered or corrupt record comes
+//! back exactly as it is stored and can be reported precisely. What a backend
+//! does guarantee is listed on [`Storage`]; the contract test suite in
+//! `tests/contract.rs` checks every backend against that list.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use thiserror::Error;
+
+use crate::hash::Hash;
+use crate::limits::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_CANONICAL_BYTES, MAX_READ_RECORDS};
+use crate::sqlite::SqliteStorage;
+
+/// One event exactly as stored: the sequence column, the canonical bytes and
+/// the hash column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The sequence number the record is stored under.
+    pub sequence: u64,
+    /// The envelope's canonical bytes.
+    pub canonical_bytes: Vec<u8>,
+    /// The stored hash (SHA-256 of `canonical_bytes` if untampered).
+    pub hash: Hash,
+}
+
+/// The last stored event: its sequence number and its stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Head {
+    /// Sequence number of the last event.
+    pub sequence: u64,
+    /// Hash of the last event.
+    pub hash: Hash,
+}
+
+impl fmt::Display for Head {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "event {} ({})", self.sequence, self.hash)
+    }
+}
+
+/// A failure of a storage backend.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    /// The batch does not start right after the stored head. Another writer
+    /// appended first, or the caller's idea of the head is stale; nothing
+    /// was stored.
+    #[error(
+        "append conflict: the next event must be number {expected}, but the batch starts at {found} \
+         (another writer appended first, or the head seen by the caller is out of date); nothing was stored"
+    )]
+    Conflict {
+        /// The sequence number the batch had to start at (head + 1).
+        expected: u64,
+        /// The sequence number it started at.
+        found: u64,
+    },
+    /// Sequence numbers inside one batch are not consecutive.
+    #[error(
+        "batch is not consecutive: record {position} has sequence {found}, expected {expected}"
+    )]
+    NonContiguousBatch {
+        /// Index of the offending record in the batch.
+        position: usize,
+        /// The sequence it should have had.
+        expected: u64,
+        /// The sequence it had.
+        found: u64,
+    },
+    /// More records than [`MAX_BATCH_EVENTS`] in one append.
+    #[error("batch of {records} records is more than the limit of {max}")]
+    BatchTooLarge {
+        /// Records in the batch.
+        records: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// More canonical bytes than [`MAX_BATCH_BYTES`] in one append.
+    #[error("batch of {bytes} bytes is more than the limit of {max} bytes")]
+    BatchTooManyBytes {
+        /// Total canonical bytes in the batch.
+        bytes: usize,
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// One record is larger than [`MAX_CANONICAL_BYTES`].
+    #[error("record {sequence} is {bytes} bytes long, more than the limit of {max} bytes")]
+    RecordTooLarge {
+        /// The record's sequence.
+        sequence: u64,
+        /// Its length in bytes.
+        bytes: usize,
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// A read asked for more than [`MAX_READ_RECORDS`] records.
+    #[error("a read of {limit} records is more than the limit of {max}")]
+    ReadLimitTooLarge {
+        /// The requested number of records.
+        limit: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The backend cannot represent this sequence number.
+    #[error("sequence {sequence} is out of the range this storage backend can hold")]
+    SequenceOutOfRange {
+        /// The sequence number.
+        sequence: u64,
+    },
+    /// A stored row cannot even be turned into a [`StoredRecord`] (for
+    /// example its hash is not 32 bytes), which only tampering or a foreign
+    /// writer can cause.
+    #[error("stored record {sequence} is unreadable: {reason}")]
+    CorruptRecord {
+        /// The sequence column as stored (may be out of range).
+        sequence: i64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The URL names a backend this build does not have.
+    #[error("unsupported storage backend {scheme:?}: this build supports only sqlite (sqlite://PATH or sqlite::memory:)")]
+    UnsupportedBackend {
+        /// The URL's scheme, e.g. `postgres`.
+        scheme: String,
+    },
+    /// The URL is malformed.
+    #[error("invalid storage URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The database exists but is not a journal.
+    #[error("not a hemicycle journal: {reason}")]
+    NotAJournal {
+        /// Why not.
+        reason: String,
+    },
+    /// The journal's format version is not one this build understands.
+    #[error(
+        "journal format version {found:?} is not supported by this build, which reads version {supported}; \
+         use a matching version of hemicycle"
+    )]
+    UnknownFormatVersion {
+        /// The version found in the store.
+        found: String,
+        /// The version this build reads and writes.
+        supported: u32,
+    },
+    /// The store could not be opened.
+    #[error("cannot open journal storage at {path:?}: {source}")]
+    Open {
+        /// Where.
+        path: PathBuf,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn StdError + Send + Sync>,
+    },
+    /// Any other failure reported by the backend.
+    #[error("journal storage failed while {operation}: {source}")]
+    Backend {
+        /// What the backend was doing, e.g. "appending events".
+        operation: &'static str,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn StdError + Send + Sync>,
+    },
+}
+
+/// A place to keep the journal's records.
+///
+/// Every backend must:
+/// - return records exactly as appended (bytes and hash untouched);
+/// - make [`append`](Storage::append) atomic and durable: when it returns
+///   `Ok` every record is stored and survives a crash; when it returns an
+///   error none is;
+/// - refuse, with [`StorageError::Conflict`] and storing nothing, a batch
+///   whose first sequence is not the stored head's sequence + 1 (1 when
+///   empty), deciding this atomically with the write so that several
+///   writers on one store can never both succeed;
+/// - refuse batches that are not consecutive or exceed the limits in
+///   [`limits`](crate::limits);
+/// - return reads in ascending sequence order.
+pub trait Storage: Send {
+    /// The last stored record's sequence and hash, or `None` when empty.
+    fn head(&self) -> Result<Option<Head>, StorageError>;
+
+    /// Stores `records` atomically and durably; see the trait docs. An
+    /// empty slice stores nothing and succeeds.
+    fn append(&mut self, records: &[StoredRecord]) -> Result<(), StorageError>;
+
+    /// Up to `limit` records with `sequence >= from_sequence`, ascending.
+    ///
+    /// May return fewer than `limit` even when more exist (backends stop at
+    /// [`MAX_READ_BYTES`](crate::limits::MAX_READ_BYTES) of canonical
+    /// bytes), but never none when one exists; an empty result means there
+    /// is nothing at or after `from_sequence`. `limit` above
+    /// [`MAX_READ_RECORDS`] is refused.
+    fn read(&self, from_sequence: u64, limit: usize) -> Result<Vec<StoredRecord>, StorageError>;
+
+    /// The number of stored records.
+    fn len(&self) -> Result<u64, StorageError>;
+
+    /// Whether no record is stored.
+    fn is_empty(&self) -> Result<bool, StorageError> {
+        Ok(self.len()? == 0)
+    }
+}
+
+impl<T: Storage + ?Sized> Storage for Box<T> {
+    fn head(&self) -> Result<Option<Head>, StorageError> {
+        (**self).head()
+    }
+
+    fn append(&mut self, records: &[StoredRecord]) -> Result<(), StorageError> {
+        (**self).append(records)
+    }
+
+    fn read(&self, from_sequence: u64, limit: usize) -> Result<Vec<StoredRecord>, StorageError> {
+        (**self).read(from_sequence, limit)
+    }
+
+    fn len(&self) -> Result<u64, StorageError> {
+        (**self).len()
+    }
+
+    fn is_empty(&self) -> Result<bool, StorageError> {
+        (**self).is_empty()
+    }
+}
+
+/// The checks every backend makes on a batch before touching the store:
+/// size limits and consecutive sequence numbers. (The check against the
+/// stored head must happen inside the backend's write transaction.)
+pub(crate) fn check_batch(records: &[StoredRecord]) -> Result<(), StorageError> {
+    if records.len() > MAX_BATCH_EVENTS {
+        return Err(StorageError::BatchTooLarge {
+            records: records.len(),
+            max: MAX_BATCH_EVENTS,
+        });
+    }
+    let mut total_bytes = 0usize;
+    let mut expected = records.first().map_or(0, |first| first.sequence);
+    for (position, record) in records.iter().enumerate() {
+        if record.sequence != expected {
+            return Err(StorageError::NonContiguousBatch {
+                position,
+                expected,
+                found: record.sequence,
+            });
+        }
+        if record.canonical_bytes.len() > MAX_CANONICAL_BYTES {
+            return Err(StorageError::RecordTooLarge {
+                sequence: record.sequence,
+                bytes: record.canonical_bytes.len(),
+                max: MAX_CANONICAL_BYTES,
+            });
+        }
+        total_bytes = total_bytes.saturating_add(record.canonical_bytes.len());
+        expected = expected.wrapping_add(1);
+    }
+    if total_bytes > MAX_BATCH_BYTES {
+        return Err(StorageError::BatchTooManyBytes {
+            bytes: total_bytes,
+            max: MAX_BATCH_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// The check every backend makes on a read's `limit`.
+pub(crate) fn check_read_limit(limit: usize) -> Result<(), StorageError> {
+    if limit > MAX_READ_RECORDS {
+        return Err(StorageError::ReadLimitTooLarge {
+            limit,
+            max: MAX_READ_RECORDS,
+        });
+    }
+    Ok(())
+}
+
+/// Where a journal lives, as parsed from a storage URL.
+///
+/// Accepted forms:
+/// - `sqlite://PATH`: a SQLite file; `sqlite://journal.db` and
+///   `sqlite://data/journal.db` are relative to the working directory,
+///   `sqlite:///srv/journal.db` is absolute (three slashes);
+/// - `sqlite::memory:`: a private in-memory SQLite database (tests).
+///
+/// Query strings and fragments (`?`, `#`) are refused rather than silently
+/// becoming part of a file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageUrl {
+    /// A SQLite database file.
+    SqliteFile(PathBuf),
+    /// A private in-memory SQLite database.
+    SqliteMemory,
+}
+
+impl StorageUrl {
+    /// Parses a storage URL; see the type docs for the accepted forms.
+    pub fn parse(url: &str) -> Result<StorageUrl, StorageError> {
+        let invalid = |reason| StorageError::InvalidUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        if url == "sqlite::memory:" {
+            return Ok(StorageUrl::SqliteMemory);
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(invalid("the path after sqlite:// is empty"));
+            }
+            if path.contains(['?', '#']) {
+                return Err(invalid("query strings and fragments are not supported"));
+            }
+            return Ok(StorageUrl::SqliteFile(PathBuf::from(path)));
+        }
+        match url.split_once(':') {
+            Some(("sqlite", _)) => Err(invalid("expected sqlite://PATH or sqlite::memory:")),
+            Some((scheme, _)) if is_scheme(scheme) => Err(StorageError::UnsupportedBackend {
+                scheme: scheme.to_owned(),
+            }),
+            _ => Err(invalid("expected a URL such as sqlite://journal.db")),
+        }
+    }
+
+    /// Opens (creating if absent) the storage this URL names.
+    pub fn open(&self) -> Result<Box<dyn Storage>, StorageError> {
+        Ok(match self {
+            StorageUrl::SqliteFile(path) => Box::new(SqliteStorage::open(path)?),
+            StorageUrl::SqliteMemory => Box::new(SqliteStorage::open_in_memory()?),
+        })
+    }
+}
+
+/// RFC 3986 scheme syntax: a letter, then letters, digits, `+`, `-`, `.`.
+fn is_scheme(text: &str) -> bool {
+    let mut characters = text.chars();
+    characters
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
+        && characters
+            .all(|character| character.is_ascii_alphanumeric() || "+-.".contains(character))
+}
+
+impl FromStr for StorageUrl {
+    type Err = StorageError;
+
+    fn from_str(url: &str) -> Result<StorageUrl, StorageError> {
+        StorageUrl::parse(url)
+    }
+}
+
+impl fmt::Display for StorageUrl {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageUrl::SqliteFile(path) => write!(formatter, "sqlite://{}", path.display()),
+            StorageUrl::SqliteMemory => formatter.write_str("sqlite::memory:"),
+        }
+    }
+}
+
+/// Opens the storage named by `url` (see [`StorageUrl`]), creating it if
+/// absent. Other schemes, e.g. `postgres://`, are refused with
+/// [`StorageError::UnsupportedBackend`] naming the scheme.
+pub fn open(url: &str) -> Result<Box<dyn Storage>, StorageError> {
+    StorageUrl::parse(url)?.open()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sqlite_urls() {
+        assert_eq!(
+            StorageUrl::parse("sqlite::memory:").unwrap(),
+            StorageUrl::SqliteMemory
+        );
+        assert_eq!(
+            StorageUrl::parse("sqlite://data/journal.db").unwrap(),
+            StorageUrl::SqliteFile(PathBuf::from("data/journal.db"))
+        );
+        assert_eq!(
+            StorageUrl::parse("sqlite:///srv/journal.db").unwrap(),
+            StorageUrl::SqliteFile(PathBuf::from("/srv/journal.db"))
+        );
+        let url = StorageUrl::parse("sqlite://journal.db").unwrap();
+        assert_eq!(url.to_string(), "sqlite://journal.db");
+        assert_eq!("sqlite://journal.db".parse::<StorageUrl>().unwrap(), url);
+    }
+
+    #[test]
+    fn refuses_other_schemes_by_name() {
+        for (url, scheme) in [
+            ("postgres://user@host/db", "postgres"),
+            ("postgresql://host/db", "postgresql"),
+            ("mysql://host/db", "mysql"),
+        ] {
+            let error = StorageUrl::parse(url).unwrap_err();
+            assert!(
+                matches!(&error, StorageError::UnsupportedBackend { scheme: found } if found == scheme),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains(scheme), "{error}");
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_urls() {
+        for url in [
+            "",
+            "journal.db",
+            "sqlite://",
+            "sqlite:journal.db",
+            "sqlite://journal.db?mode=rwc",
+            "sqlite://journal.db#x",
+            "sqlite::memory",
+            "1x://a",
+        ] {
+            assert!(
+                matches!(StorageUrl::parse(url), Err(StorageError::InvalidUrl { .. })),
+                "{url:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn batch_checks() {
+        let record = |sequence| StoredRecord {
+            sequence,
+            canonical_bytes: b"{}".to_vec(),
+            hash: Hash::ZERO,
+        };
+        assert!(check_batch(&[]).is_ok());
+        assert!(check_batch(&[record(4), record(5), record(6)]).is_ok());
+        assert!(matches!(
+            check_batch(&[record(4), record(6)]),
+            Err(StorageError::NonContiguousBatch {
+                position: 1,
+                expected: 5,
+                found: 6
+            })
+        ));
+        let too_many: Vec<_> = (1..=MAX_BATCH_EVENTS as u64 + 1).map(record).collect();
+        assert!(matches!(
+            check_batch(&too_many),
+            Err(StorageError::BatchTooLarge { .. })
+        ));
+        assert!(check_read_limit(MAX_READ_RECORDS).is_ok());
+        assert!(matches!(
+            check_read_limit(MAX_READ_RECORDS + 1),
+            Err(StorageError::ReadLimitTooLarge { .. })
+        ));
+    }
+}

@@ -1,0 +1,355 @@
+//! The `hemicycle` command line: definitions and glue. The work is done by the library
+//! crates; this file parses arguments, chooses the storage backend from the database URL
+//! (the only place that does), does the file I/O, and prints.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Parser, Subcommand};
+
+use hemicycle_core::ids::SittingId;
+use hemicycle_core::{Actor, Command, Context};
+use hemicycle_engine::Chamber;
+use hemicycle_journal::Storage;
+use hemicycle_record::RecordOptions;
+use hemicycle_scenario::{parse_scenario, parse_standing_orders, preset, Scenario, PRESETS};
+
+const DEFAULT_DATABASE: &str = "sqlite://hemicycle.db";
+const DEMO_DATABASE_FILE: &str = "hemicycle-demo.db";
+const DEMO_CHART_FILE: &str = "hemicycle-demo.svg";
+
+#[derive(Parser)]
+#[command(
+    name = "hemicycle",
+    version,
+    about = "Runs a parliament's sittings and votes, and keeps its record."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Subcommands,
+}
+
+#[derive(Subcommand)]
+enum Subcommands {
+    /// Replay the extraordinary sitting of Iraq's Council of Representatives of
+    /// 5 January 2020, print its record and draw its seat chart.
+    Demo {
+        /// Journal to write (created afresh); default: a new hemicycle-demo.db here.
+        #[arg(long)]
+        database: Option<String>,
+        /// Where to write the seat chart.
+        #[arg(long, default_value = DEMO_CHART_FILE)]
+        chart: PathBuf,
+        /// List every member's ballot under each division.
+        #[arg(long)]
+        roll_call: bool,
+        /// Write the record to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Establish a new chamber from a preset or a standing-orders file.
+    Init {
+        /// A preset (see `hemicycle presets`).
+        #[arg(
+            long,
+            conflicts_with = "standing_orders",
+            required_unless_present = "standing_orders"
+        )]
+        preset: Option<String>,
+        /// A standing-orders TOML file.
+        #[arg(long)]
+        standing_orders: Option<PathBuf>,
+        /// The chamber's name, if not the preset's.
+        #[arg(long)]
+        name: Option<String>,
+        /// The number of seats, if not the preset's.
+        #[arg(long)]
+        seats: Option<u32>,
+        #[arg(long, default_value = DEFAULT_DATABASE)]
+        database: String,
+    },
+    /// List the standing-orders presets.
+    Presets,
+    /// Run a scenario file (a chamber and a sequence of sitting actions) into a new journal.
+    Replay {
+        scenario: PathBuf,
+        #[arg(long, default_value = DEFAULT_DATABASE)]
+        database: String,
+        /// Also draw the seat chart of the last sitting to this SVG file.
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        #[arg(long)]
+        roll_call: bool,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Print the record of a sitting from a journal.
+    Record {
+        /// The sitting; default: the latest.
+        #[arg(long)]
+        sitting: Option<SittingId>,
+        #[arg(long)]
+        roll_call: bool,
+        /// Also draw the sitting's seat chart to this SVG file.
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        #[arg(long, default_value = DEFAULT_DATABASE)]
+        database: String,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Check that the journal is intact: every event's hash and the chain linking them.
+    Verify {
+        #[arg(long, default_value = DEFAULT_DATABASE)]
+        database: String,
+    },
+}
+
+fn main() {
+    if let Err(error) = run(Cli::parse()) {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Subcommands::Demo {
+            database,
+            chart,
+            roll_call,
+            output,
+        } => demo(database, &chart, roll_call, output.as_deref()),
+        Subcommands::Init {
+            preset: preset_name,
+            standing_orders,
+            name,
+            seats,
+            database,
+        } => init(preset_name, standing_orders, name, seats, &database),
+        Subcommands::Presets => {
+            for (name, description, _) in PRESETS {
+                println!("{name:<22} {description}");
+            }
+            Ok(())
+        }
+        Subcommands::Replay {
+            scenario,
+            database,
+            chart,
+            roll_call,
+            output,
+        } => {
+            let source = fs::read_to_string(&scenario)
+                .with_context(|| format!("reading scenario {}", scenario.display()))?;
+            let origin = scenario.display().to_string();
+            let base = scenario.parent().map(Path::to_path_buf).unwrap_or_default();
+            let read_relative = |name: &str| {
+                let path = base.join(name);
+                fs::read_to_string(&path)
+                    .map_err(|error| format!("cannot read {}: {error}", path.display()))
+            };
+            let parsed = parse_scenario(&source, &origin, &read_relative)?;
+            replay(
+                &parsed,
+                &database,
+                chart.as_deref(),
+                roll_call,
+                output.as_deref(),
+            )
+        }
+        Subcommands::Record {
+            sitting,
+            roll_call,
+            chart,
+            database,
+            output,
+        } => {
+            let chamber = open_existing(&database)?;
+            let state = chamber.state();
+            let chosen = hemicycle_record::choose_sitting(state, sitting.as_ref())?;
+            let text =
+                hemicycle_record::sitting_record(state, chosen, RecordOptions { roll_call })?;
+            emit(&text, output.as_deref())?;
+            if let Some(chart) = chart {
+                write_chart(state, chosen, &chart)?;
+            }
+            Ok(())
+        }
+        Subcommands::Verify { database } => verify(&database),
+    }
+}
+
+/// Opens the storage a URL names. The storage backend is chosen here and nowhere else.
+fn open_storage(url: &str) -> Result<Box<dyn Storage>> {
+    hemicycle_journal::open(url).with_context(|| format!("opening journal {url}"))
+}
+
+fn sqlite_path(url: &str) -> Option<&Path> {
+    url.strip_prefix("sqlite://").map(Path::new)
+}
+
+fn open_existing(url: &str) -> Result<Chamber<Box<dyn Storage>>> {
+    if let Some(path) = sqlite_path(url) {
+        if !path.exists() {
+            bail!(
+                "no journal at {} (create one with `hemicycle init` or `hemicycle replay`)",
+                path.display()
+            );
+        }
+    }
+    Chamber::open(open_storage(url)?).with_context(|| format!("replaying journal {url}"))
+}
+
+fn open_empty(url: &str) -> Result<Chamber<Box<dyn Storage>>> {
+    let chamber =
+        Chamber::open(open_storage(url)?).with_context(|| format!("replaying journal {url}"))?;
+    if !chamber.journal().is_empty() {
+        bail!(
+            "journal {url} already holds {} events; choose another --database (a journal is only ever appended to)",
+            chamber.journal().len()
+        );
+    }
+    Ok(chamber)
+}
+
+fn emit(text: &str, output: Option<&Path>) -> Result<()> {
+    match output {
+        Some(path) => fs::write(path, text).with_context(|| format!("writing {}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .context("writing to standard output")?;
+            stdout.flush().context("writing to standard output")
+        }
+    }
+}
+
+fn write_chart(
+    state: &hemicycle_core::State,
+    sitting: &hemicycle_core::state::Sitting,
+    path: &Path,
+) -> Result<()> {
+    let svg = hemicycle_record::seat_chart(state, sitting)?;
+    fs::write(path, svg).with_context(|| format!("writing seat chart {}", path.display()))?;
+    eprintln!("Seat chart written to {}", path.display());
+    Ok(())
+}
+
+fn demo(
+    database: Option<String>,
+    chart: &Path,
+    roll_call: bool,
+    output: Option<&Path>,
+) -> Result<()> {
+    let database = match database {
+        Some(url) => url,
+        None => {
+            // The demo's own journal is rebuilt on every run, so remove the previous one.
+            for suffix in ["", "-wal", "-shm"] {
+                let path = PathBuf::from(format!("{DEMO_DATABASE_FILE}{suffix}"));
+                if path.exists() {
+                    fs::remove_file(&path).with_context(|| {
+                        format!("removing the previous demo journal {}", path.display())
+                    })?;
+                }
+            }
+            format!("sqlite://{DEMO_DATABASE_FILE}")
+        }
+    };
+    let scenario = parse_scenario(
+        hemicycle_scenario::DEMO_SCENARIO,
+        hemicycle_scenario::DEMO_SCENARIO_NAME,
+        &|name| Err(format!("the demo scenario uses presets only, not {name}")),
+    )?;
+    replay(&scenario, &database, Some(chart), roll_call, output)?;
+    eprintln!(
+        "Journal written to {database}; check it with `hemicycle verify --database {database}`."
+    );
+    Ok(())
+}
+
+fn replay(
+    scenario: &Scenario,
+    database: &str,
+    chart: Option<&Path>,
+    roll_call: bool,
+    output: Option<&Path>,
+) -> Result<()> {
+    let mut chamber = open_empty(database)?;
+    chamber.run_scenario(scenario)?;
+    let state = chamber.state();
+    let mut text = format!("{}\n\n", scenario.title);
+    for sitting in state.sittings.values() {
+        text.push_str(&hemicycle_record::sitting_record(
+            state,
+            sitting,
+            RecordOptions { roll_call },
+        )?);
+    }
+    emit(&text, output)?;
+    if let (Some(path), Some(sitting)) = (chart, state.sittings.values().last()) {
+        write_chart(state, sitting, path)?;
+    }
+    Ok(())
+}
+
+fn init(
+    preset_name: Option<String>,
+    standing_orders: Option<PathBuf>,
+    name: Option<String>,
+    seats: Option<u32>,
+    database: &str,
+) -> Result<()> {
+    let mut rules = match (preset_name, standing_orders) {
+        (Some(preset_name), _) => preset(&preset_name)?,
+        (None, Some(path)) => {
+            let source =
+                fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            parse_standing_orders(&source, &path.display().to_string())?
+        }
+        (None, None) => bail!("give --preset NAME or --standing-orders FILE"),
+    };
+    if let Some(name) = name {
+        rules.name = name;
+    }
+    if let Some(seats) = seats {
+        rules.seats = seats;
+    }
+    let mut chamber = open_empty(database)?;
+    let context = Context {
+        at: chrono::Local::now().fixed_offset(),
+        actor: Actor::System,
+    };
+    chamber.execute(
+        &context,
+        &Command::EstablishChamber {
+            name: rules.name.clone(),
+            seats: rules.seats,
+            standing_orders: rules.standing_orders,
+        },
+    )?;
+    println!(
+        "Established {} ({} seats) in {database}.",
+        rules.name, rules.seats
+    );
+    Ok(())
+}
+
+fn verify(database: &str) -> Result<()> {
+    if let Some(path) = sqlite_path(database) {
+        if !path.exists() {
+            bail!("no journal at {}", path.display());
+        }
+    }
+    let storage = open_storage(database)?;
+    let report = hemicycle_journal::verify(&*storage)?;
+    println!("{report}");
+    // The chain is intact; check that every event also means something possible.
+    Chamber::open(storage).with_context(|| format!("replaying journal {database}"))?;
+    println!("Every event replays against the standing orders.");
+    Ok(())
+}
