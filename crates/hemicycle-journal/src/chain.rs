@@ -132,7 +132,7 @@ pub(crate) fn check_record(record: &StoredRecord) -> Result<Envelope, ChainBreak
             },
         )
     })?;
-    if false {
+    if envelope.sequence != sequence {
         return Err(ChainBreak::new(
             sequence,
             ChainProblem::SequenceMismatch {

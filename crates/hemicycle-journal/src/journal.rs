@@ -92,6 +92,7 @@ pub enum ReplayError<E> {
 ///
 /// It keeps the head in memory between appends; the backend's conflict
 /// check keeps that safe when other writers share the store.
+#[derive(Debug)]
 pub struct Journal<S: Storage> {
     storage: S,
     head: Option<Head>,

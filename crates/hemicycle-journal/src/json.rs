@@ -6,6 +6,11 @@
 //! other crate in a build can switch on. A wire-format check must not change
 //! meaning with the dependency graph, so this module keeps keys in the order
 //! they were written, always.
+//!
+//! serde_json's `arbitrary_precision` feature must stay off in the
+//! workspace: it hands numbers to deserializers as a special one-key map,
+//! which this module would re-encode differently, so every payload with a
+//! number would be refused (loudly: the known-answer tests would fail).
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -122,10 +122,11 @@ pub mod limits {
     /// the other fields at their limits (under 1 KiB even with every actor
     /// byte escaped).
     pub const MAX_CANONICAL_BYTES: usize = MAX_PAYLOAD_BYTES + 4096;
-    /// Most events in one append.
-    pub const MAX_BATCH_EVENTS: usize = 1000;
+    /// Most events in one append. Large enough for an all-or-nothing import of a big
+    /// chamber's roster (a 10,000-seat congress is about 20,000 events).
+    pub const MAX_BATCH_EVENTS: usize = 50_000;
     /// Most canonical bytes in one append: 16 MiB.
-    pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
+    pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
     /// Most records one storage read may ask for.
     pub const MAX_READ_RECORDS: usize = 1000;
     /// Roughly the most canonical bytes one storage read returns: 16 MiB

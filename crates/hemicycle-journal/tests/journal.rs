@@ -4,7 +4,7 @@
 mod common;
 
 use common::{event, fill, tamper_connection, TempSqlite};
-use hemicycle_journal::limits::{MAX_BATCH_EVENTS, MAX_PAYLOAD_BYTES};
+use hemicycle_journal::limits::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_PAYLOAD_BYTES};
 use hemicycle_journal::sqlite::SqliteStorage;
 use hemicycle_journal::{
     open, verify, ChainProblem, Envelope, EventError, Hash, Head, Journal, JournalError, NewEvent,
@@ -114,7 +114,7 @@ fn oversized_batches_are_refused() {
         ..event(1)
     };
     assert!(matches!(
-        journal.append(vec![big.clone(); 17]),
+        journal.append(vec![big.clone(); MAX_BATCH_BYTES / MAX_PAYLOAD_BYTES + 1]),
         Err(JournalError::BatchTooManyBytes { .. })
     ));
     assert!(journal.storage().is_empty().unwrap());
