@@ -393,7 +393,7 @@ fn decide_election(facts: &DivisionFacts<'_>, outcome: &mut Outcome) {
         .map(|(candidate, votes)| (candidate, *votes))
         .collect();
     // Most votes first; equal votes keep the order in which candidates were listed.
-    ranked.sort_by(|left, right| right.1.cmp(&left.1));
+    ranked.sort_by_key(|(_, votes)| std::cmp::Reverse(*votes));
     let Some(&(leader, leader_votes)) = ranked.first() else {
         outcome.verdict = Verdict::NotElected;
         return;

@@ -71,10 +71,8 @@ fn chamber_with_open_division() -> Chamber<SqliteStorage> {
         .steps
         .iter()
         .position(|step| {
-            matches!(
-                &step.action,
-                hemicycle_scenario::Action::Command(Command::OpenDivision { .. })
-            )
+            matches!(&step.action, hemicycle_scenario::Action::Command(command)
+                if matches!(**command, Command::OpenDivision { .. }))
         })
         .unwrap();
     scenario.steps.truncate(open_at);

@@ -127,8 +127,8 @@ impl Selector {
 /// What a step does.
 #[derive(Debug, Clone)]
 pub enum Action {
-    /// One command, as written.
-    Command(Command),
+    /// One command, as written (boxed: commands are large next to the other actions).
+    Command(Box<Command>),
     /// Check in (or out) the selected members.
     CheckIn {
         sitting: SittingId,
@@ -875,7 +875,7 @@ fn convert(body: StepBody) -> Result<Action, String> {
             note,
         },
     };
-    Ok(Action::Command(command))
+    Ok(Action::Command(Box::new(command)))
 }
 
 /// A command to run, with where it came from.
@@ -981,7 +981,7 @@ impl Scenario {
         };
         let plans = match &step.action {
             Action::Command(command) => {
-                let mut command = command.clone();
+                let mut command = (**command).clone();
                 if let Command::ConveneSitting { scheduled_for, .. } = &mut command {
                     if *scheduled_for == Timestamp::MIN_UTC.fixed_offset() {
                         *scheduled_for = step.at;
