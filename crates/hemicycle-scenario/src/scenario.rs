@@ -972,6 +972,12 @@ impl Scenario {
             actor: step.actor.clone().unwrap_or_else(|| default.clone()),
         };
         let clerk = context(&self.clerk);
+        let sitting_record = |sitting: &SittingId| {
+            state
+                .sittings
+                .get(sitting)
+                .ok_or_else(|| format!("no sitting {sitting}"))
+        };
         let member_context = |member: &MemberId| Context {
             at: step.at,
             actor: step
@@ -1001,13 +1007,9 @@ impl Scenario {
                 }]
             }
             Action::CheckIn { sitting, members } => {
-                let sitting_record = state
-                    .sittings
-                    .get(sitting)
-                    .ok_or_else(|| fail(format!("no sitting {sitting}")))?;
-                let chosen = select(state, members, |member| !sitting_record.is_present(member))
-                    .map_err(&fail)?;
-                chosen
+                let record = sitting_record(sitting).map_err(&fail)?;
+                select(state, members, |member| !record.is_present(member))
+                    .map_err(&fail)?
                     .into_iter()
                     .map(|member| Planned {
                         context: clerk.clone(),
@@ -1019,13 +1021,9 @@ impl Scenario {
                     .collect()
             }
             Action::CheckOut { sitting, members } => {
-                let sitting_record = state
-                    .sittings
-                    .get(sitting)
-                    .ok_or_else(|| fail(format!("no sitting {sitting}")))?;
-                let chosen = select(state, members, |member| sitting_record.is_present(member))
-                    .map_err(&fail)?;
-                chosen
+                let record = sitting_record(sitting).map_err(&fail)?;
+                select(state, members, |member| record.is_present(member))
+                    .map_err(&fail)?
                     .into_iter()
                     .map(|member| Planned {
                         context: clerk.clone(),
@@ -1041,29 +1039,27 @@ impl Scenario {
                 members,
                 reason,
             } => {
-                let sitting_record = state
-                    .sittings
-                    .get(sitting)
-                    .ok_or_else(|| fail(format!("no sitting {sitting}")))?;
-                let chosen = select(state, members, |member| {
-                    !sitting_record.is_present(member)
-                        && sitting_record
-                            .attendance
-                            .get(member)
-                            .is_none_or(|attendance| attendance.excused.is_none())
+                let record = sitting_record(sitting).map_err(&fail)?;
+                let not_yet_excused = |member: &MemberId| {
+                    record
+                        .attendance
+                        .get(member)
+                        .is_none_or(|attendance| attendance.excused.is_none())
+                };
+                select(state, members, |member| {
+                    !record.is_present(member) && not_yet_excused(member)
                 })
-                .map_err(&fail)?;
-                chosen
-                    .into_iter()
-                    .map(|member| Planned {
-                        context: clerk.clone(),
-                        command: Command::ExcuseAbsence {
-                            sitting: sitting.clone(),
-                            member,
-                            reason: reason.clone(),
-                        },
-                    })
-                    .collect()
+                .map_err(&fail)?
+                .into_iter()
+                .map(|member| Planned {
+                    context: clerk.clone(),
+                    command: Command::ExcuseAbsence {
+                        sitting: sitting.clone(),
+                        member,
+                        reason: reason.clone(),
+                    },
+                })
+                .collect()
             }
             Action::Vote { division, ballots } => {
                 let division_record = state
