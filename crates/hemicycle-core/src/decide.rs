@@ -312,13 +312,14 @@ impl State {
             Command::DepartMember { member, reason, on } => {
                 let record = self.sitting_member(member)?;
                 check_text("the reason", reason, NAME_LENGTH_MAX)?;
-                if let Some(sitting) = self.current_sitting() {
-                    if sitting.is_present(member) {
-                        return Err(conflict(format!(
-                            "member {member} is checked in at sitting {}; check them out first",
-                            sitting.id
-                        )));
-                    }
+                // Members check in before a sitting opens, too: any sitting not yet closed.
+                if let Some(sitting) = self.sittings.values().find(|sitting| {
+                    sitting.status != SittingStatus::Closed && sitting.is_present(member)
+                }) {
+                    return Err(conflict(format!(
+                        "member {member} is checked in at sitting {}; check them out first",
+                        sitting.id
+                    )));
                 }
                 let mut events = Vec::new();
                 if let Some(bloc) = record.current_bloc() {

@@ -356,7 +356,16 @@ fn decide_motion(facts: &DivisionFacts<'_>, outcome: &mut Outcome) {
             .zip(&outcome.requirements)
             .all(|(requirement, report)| match requirement.within {
                 Some(_) => report.met,
-                None => measure(requirement, &facts.sizes, facts.present, &broken, broken.yes).met,
+                None => {
+                    measure(
+                        requirement,
+                        &facts.sizes,
+                        facts.present,
+                        &broken,
+                        broken.yes,
+                    )
+                    .met
+                }
             })
     };
     if decisive {

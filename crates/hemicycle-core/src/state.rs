@@ -923,16 +923,23 @@ impl State {
                     return Err(fail(format!("division {division} already exists")));
                 }
                 if let Question::Motion { motion } = question {
-                    let motion = self
-                        .motions
-                        .get_mut(motion)
-                        .ok_or_else(|| fail(format!("no motion {motion}")))?;
-                    motion.divisions.push(division.clone());
+                    if !self.motions.contains_key(motion) {
+                        return Err(fail(format!("no motion {motion}")));
+                    }
                 }
                 let sitting_record = self.sitting_mut(sitting).map_err(fail)?;
                 if let Some(open) = &sitting_record.open_division {
                     return Err(fail(format!("division {open} is still open")));
                 }
+                // Checked before anything changes, so that a refused event changes nothing.
+                if let Question::Motion { motion } = question {
+                    self.motions
+                        .get_mut(motion)
+                        .expect("checked above")
+                        .divisions
+                        .push(division.clone());
+                }
+                let sitting_record = self.sitting_mut(sitting).map_err(fail)?;
                 sitting_record.open_division = Some(division.clone());
                 sitting_record.proceedings.push(Proceeding::DivisionHeld {
                     division: division.clone(),

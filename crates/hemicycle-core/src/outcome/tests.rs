@@ -218,10 +218,9 @@ fn iraq_2020_without_quorum_is_not_decided() {
         .explanation()
         .starts_with("Quorum: 165 present, 165 required (absolute majority of 329) — met exactly, with none to spare."));
     case.present = 166;
-    assert!(case
-        .outcome()
-        .explanation()
-        .starts_with("Quorum: 166 present, 165 required (absolute majority of 329) — met with 1 to spare."));
+    assert!(case.outcome().explanation().starts_with(
+        "Quorum: 166 present, 165 required (absolute majority of 329) — met with 1 to spare."
+    ));
 }
 
 // --- Iraq, election of the President of the Republic, 2 October 2018 -----------------
@@ -425,9 +424,9 @@ fn commons_casting_vote_in_favour_carries_a_tie() {
     case.casting_vote = Some(Side::Yes);
     let outcome = case.outcome();
     assert_eq!(outcome.verdict, Verdict::Adopted);
-    assert!(outcome
-        .explanation()
-        .ends_with("Tie: 310 for, 310 against; the presiding officer gave a casting vote in favour — adopted."));
+    assert!(outcome.explanation().ends_with(
+        "Tie: 310 for, 310 against; the presiding officer gave a casting vote in favour — adopted."
+    ));
     case.casting_vote = None;
     let outcome = case.outcome();
     assert_eq!(outcome.verdict, Verdict::Rejected);
@@ -445,7 +444,13 @@ fn commons_division_with_thirty_taking_part_is_not_decided() {
     assert_eq!(outcome.verdict, Verdict::NotDecided);
     let quorum = outcome.quorum.as_ref().unwrap();
     assert_eq!(
-        (quorum.counted, quorum.counted_extra, quorum.total(), quorum.required, quorum.met),
+        (
+            quorum.counted,
+            quorum.counted_extra,
+            quorum.total(),
+            quorum.required,
+            quorum.met
+        ),
         (30, 5, 35, 40, false)
     );
     assert!(outcome.requirements.is_empty());
@@ -506,7 +511,10 @@ fn us_house_iraq_war_resolution_adopted_by_majority_of_votes_cast() {
     let outcome = case.outcome();
     assert_eq!(outcome.verdict, Verdict::Adopted);
     let quorum = outcome.quorum.as_ref().unwrap();
-    assert_eq!((quorum.counted, quorum.required, quorum.met), (429, 218, true));
+    assert_eq!(
+        (quorum.counted, quorum.required, quorum.met),
+        (429, 218, true)
+    );
     assert_eq!(outcome.requirements[0].base_count, 429);
     assert_eq!(outcome.requirements[0].required, 215);
     assert_eq!(
@@ -835,11 +843,7 @@ fn a_separate_majority_of_those_present_uses_the_groups_own_presence() {
 fn a_group_with_nobody_in_it_cannot_give_a_majority() {
     let mut within = Threshold::more_than(Fraction::HALF, Base::VotesCast);
     within.within = Some(kdp());
-    let case = Case::new(
-        motion_rule(vec![within]),
-        329,
-        yes_no(200, 20, 0),
-    );
+    let case = Case::new(motion_rule(vec![within]), 329, yes_no(200, 20, 0));
     let outcome = case.outcome();
     assert_eq!(outcome.requirements[0].achieved, 0);
     assert_eq!(outcome.verdict, Verdict::Rejected);

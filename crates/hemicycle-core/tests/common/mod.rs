@@ -8,8 +8,8 @@ use hemicycle_core::ids::{
     BlocId, CandidateId, DecisionId, DivisionId, MemberId, MotionId, SittingId,
 };
 use hemicycle_core::model::{
-    BlocKind, Candidate, Choice, Date, DivisionMethod, MotionKind, Question, SittingKind,
-    Sponsor, Timestamp,
+    BlocKind, Candidate, Choice, Date, DivisionMethod, MotionKind, Question, SittingKind, Sponsor,
+    Timestamp,
 };
 use hemicycle_core::rules::{
     Base, DecisionRule, Fraction, QuorumCheckPoint, QuorumCount, QuorumFailure, QuorumRule,
