@@ -777,11 +777,13 @@ impl State {
                         )));
                     }
                 }
-                Ok(vec![Event::BallotCast {
+                let mut events = self.presence_shown_by_voting(record, member);
+                events.push(Event::BallotCast {
                     division: division.clone(),
                     member: member.clone(),
                     choice: choice.clone(),
-                }])
+                });
+                Ok(events)
             }
             Command::RecordParticipation { division, member } => {
                 self.acting_for(&context.actor, member)?;
@@ -800,10 +802,12 @@ impl State {
                         "member {member} has already taken part in division {division}"
                     )));
                 }
-                Ok(vec![Event::ParticipationRecorded {
+                let mut events = self.presence_shown_by_voting(record, member);
+                events.push(Event::ParticipationRecorded {
                     division: division.clone(),
                     member: member.clone(),
-                }])
+                });
+                Ok(events)
             }
             Command::EnterTally {
                 division,
@@ -1056,14 +1060,16 @@ impl State {
             )));
         }
         let tally = record.tally();
-        let is_tie = matches!(record.question, Question::Motion { .. })
-            && tally.yes == tally.no
-            && tally.yes > 0;
+        // A tie matters only when it is decisive: when one more vote in favour would carry
+        // the motion. The outcome engine reports a tie only then.
+        let decisive_tie = self
+            .outcome_now(record, None)
+            .is_some_and(|outcome| outcome.tie.is_some());
         let tie_rule = self.rules().voting.tie;
-        match (casting_vote, is_tie, tie_rule) {
+        match (casting_vote, decisive_tie, tie_rule) {
             (Some(_), false, _) => {
                 return Err(invalid(format!(
-                    "a casting vote is only given on a tie; division {division} stands at {} to {}",
+                    "a casting vote is only given on a decisive tie; division {division} stands at {} to {}",
                     tally.yes, tally.no
                 )))
             }
@@ -1146,6 +1152,23 @@ impl State {
             }
         }
         Ok(())
+    }
+
+    /// Where members need not check in to vote (the Commons' division lobbies), taking
+    /// part in a division shows presence: the member is checked in with the ballot.
+    fn presence_shown_by_voting(&self, division: &Division, member: &MemberId) -> Vec<Event> {
+        let present = self
+            .sittings
+            .get(&division.sitting)
+            .is_some_and(|sitting| sitting.is_present(member));
+        if present {
+            Vec::new()
+        } else {
+            vec![Event::MemberCheckedIn {
+                sitting: division.sitting.clone(),
+                member: member.clone(),
+            }]
+        }
     }
 
     fn member_exists(&self, member: &MemberId) -> Result<(), Refusal> {

@@ -446,9 +446,7 @@ impl Outcome {
         if let Some(quorum) = &self.quorum {
             sentences.push(quorum.sentence());
             if !quorum.met {
-                sentences.push(
-                    "The question is not decided and stands over under the standing orders.".into(),
-                );
+                sentences.push("The question is not decided.".into());
                 return sentences.join(" ");
             }
         }

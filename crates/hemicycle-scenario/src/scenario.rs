@@ -1067,11 +1067,14 @@ impl Scenario {
                     .get(division)
                     .ok_or_else(|| fail(format!("no division {division}")))?;
                 let sitting_record = &state.sittings[&division_record.sitting];
+                let may_vote = |member: &MemberId| {
+                    sitting_record.is_present(member) || !presence_required(state)
+                };
                 let mut plans = Vec::new();
                 let mut chosen_here: Vec<MemberId> = Vec::new();
                 for (choice, members) in ballots {
                     let chosen = select(state, members, |member| {
-                        sitting_record.is_present(member)
+                        may_vote(member)
                             && !division_record.ballots.contains_key(member)
                             && !chosen_here.contains(member)
                     })
@@ -1097,7 +1100,7 @@ impl Scenario {
                     .ok_or_else(|| fail(format!("no division {division}")))?;
                 let sitting_record = &state.sittings[&division_record.sitting];
                 let chosen = select(state, members, |member| {
-                    sitting_record.is_present(member)
+                    (sitting_record.is_present(member) || !presence_required(state))
                         && !division_record.participants.contains(member)
                 })
                 .map_err(&fail)?;
@@ -1115,6 +1118,15 @@ impl Scenario {
         };
         Ok(plans)
     }
+}
+
+/// Whether the standing orders make members check in before they vote. Where they do
+/// not, a bloc selector in a vote picks every member of the bloc who has not voted.
+fn presence_required(state: &State) -> bool {
+    state
+        .chamber
+        .as_ref()
+        .is_none_or(|chamber| chamber.standing_orders.voting.presence_required)
 }
 
 /// Expands selectors into members, in roster order, each at most once.
