@@ -407,7 +407,8 @@ fn a_member_may_vote_from_anywhere_when_presence_is_not_required() {
     chamber.vote("d1", "c1", Choice::No);
     let record = &chamber.state.divisions[&division("d1")];
     assert_eq!(record.tally(), tally(0, 1, 0));
-    assert!(!chamber.state.sittings[&sitting("s1")].is_present(&member("c1")));
+    // Taking part shows presence.
+    assert!(chamber.state.sittings[&sitting("s1")].is_present(&member("c1")));
 }
 
 #[test]
@@ -895,7 +896,7 @@ fn a_casting_vote_is_refused_off_a_tie_or_without_the_rule() {
     let refusal = chamber.refused(speaker(), close_with(Some(Side::Yes)), RefusalKind::Invalid);
     assert_eq!(
         refusal.message,
-        "a casting vote is only given on a tie; division d1 stands at 3 to 2"
+        "a casting vote is only given on a decisive tie; division d1 stands at 3 to 2"
     );
     let mut chamber = tied(TieRule::Fails, None);
     chamber.refused(speaker(), close_with(Some(Side::Yes)), RefusalKind::Invalid);
