@@ -10,8 +10,8 @@ use indexmap::IndexMap;
 
 use hemicycle_chart::{Chart, Group, SeatStyle};
 use hemicycle_core::ids::{BlocId, SittingId};
-use hemicycle_core::model::{Choice, Presence, Question, SittingKind, Sponsor, Timestamp};
-use hemicycle_core::state::{Division, Member, Proceeding, Sitting};
+use hemicycle_core::model::{Choice, Date, Presence, Question, SittingKind, Sponsor, Timestamp};
+use hemicycle_core::state::{Division, FollowUp, Member, Proceeding, Sitting};
 use hemicycle_core::State;
 
 /// What cannot be shown.
@@ -488,50 +488,53 @@ fn write_follow_ups(out: &mut String, state: &State, sitting: &Sitting) {
         .unwrap_or(sitting.scheduled_for)
         .date_naive();
     for follow_up in decided_here {
-        let title = state
-            .motions
-            .get(&follow_up.motion)
-            .map_or("", |motion| motion.title.as_str());
-        let _ = writeln!(out, "  {} — {title}", follow_up.motion);
-        let _ = writeln!(
-            out,
-            "    Addressed to {}; adopted {}.",
-            follow_up.addressed_to, follow_up.adopted_on
-        );
-        if let Some((on, to)) = &follow_up.sent {
-            let due = follow_up
-                .response_due
-                .map(|due| format!("; response due {due}"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "    Sent {on} to {to}{due}.");
-        }
-        if let Some((on, summary)) = &follow_up.response {
-            let _ = writeln!(out, "    Response received {on}: {summary}");
-        }
-        if let Some((_, on, note)) = &follow_up.conclusion {
-            let _ = writeln!(out, "    Concluded {on}: {note}");
-        }
-        let _ = writeln!(out, "    Status: {}.", follow_up.view_on(today).in_words());
+        write_follow_up(out, state, follow_up, today);
     }
     let _ = writeln!(out);
 }
 
+/// One entry of the follow-up register, as seen on `today`.
+fn write_follow_up(out: &mut String, state: &State, follow_up: &FollowUp, today: Date) {
+    let title = state
+        .motions
+        .get(&follow_up.motion)
+        .map_or("", |motion| motion.title.as_str());
+    let _ = writeln!(out, "  {} — {title}", follow_up.motion);
+    let _ = writeln!(
+        out,
+        "    Addressed to {}; adopted {}.",
+        follow_up.addressed_to, follow_up.adopted_on
+    );
+    if let Some((on, to)) = &follow_up.sent {
+        let due = follow_up
+            .response_due
+            .map(|due| format!("; response due {due}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "    Sent {on} to {to}{due}.");
+    }
+    if let Some((on, summary)) = &follow_up.response {
+        let _ = writeln!(out, "    Response received {on}: {summary}");
+    }
+    if let Some((_, on, note)) = &follow_up.conclusion {
+        let _ = writeln!(out, "    Concluded {on}: {note}");
+    }
+    let _ = writeln!(out, "    Status: {}.", follow_up.view_on(today).in_words());
+}
+
 /// The follow-up register of the whole chamber as seen on `today`.
-pub fn follow_up_register(state: &State, today: hemicycle_core::model::Date) -> String {
+pub fn follow_up_register(state: &State, today: Date) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "FOLLOW-UP REGISTER (as of {today})");
+    let _ = writeln!(out);
+    for notice in &state.notices {
+        let _ = writeln!(out, "NOTICE: {notice}");
+        let _ = writeln!(out);
+    }
     if state.follow_ups.is_empty() {
         let _ = writeln!(out, "  (no resolutions addressed outside the chamber)");
     }
     for follow_up in state.follow_ups.values() {
-        let _ = writeln!(
-            out,
-            "  {} — addressed to {} — adopted {} — {}",
-            follow_up.motion,
-            follow_up.addressed_to,
-            follow_up.adopted_on,
-            follow_up.view_on(today).in_words()
-        );
+        write_follow_up(&mut out, state, follow_up, today);
     }
     out
 }

@@ -100,6 +100,17 @@ enum Subcommands {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Print the follow-up register: resolutions addressed outside the chamber and where
+    /// each stands (sent, answered, implemented, rejected, overdue).
+    Register {
+        /// The day to judge deadlines by (YYYY-MM-DD); default: today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long, default_value = DEFAULT_DATABASE)]
+        database: String,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Check that the journal is intact: every event's hash and the chain linking them.
     Verify {
         #[arg(long, default_value = DEFAULT_DATABASE)]
@@ -177,6 +188,18 @@ fn run(cli: Cli) -> Result<()> {
                 write_chart(state, chosen, &chart)?;
             }
             Ok(())
+        }
+        Subcommands::Register {
+            as_of,
+            database,
+            output,
+        } => {
+            let chamber = open_existing(&database)?;
+            let today = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+            emit(
+                &hemicycle_record::follow_up_register(chamber.state(), today),
+                output.as_deref(),
+            )
         }
         Subcommands::Verify { database } => verify(&database),
     }

@@ -276,3 +276,42 @@ fn record_prints_a_chosen_sitting_with_its_roll_call() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn the_follow_up_register_shows_where_each_resolution_stands() {
+    let directory = demo_journal();
+    let output = hemicycle(
+        directory.path(),
+        &["register", "--database", DEMO_URL, "--as-of", "2020-02-01"],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let register = text(&output.stdout);
+    assert!(
+        register.starts_with("FOLLOW-UP REGISTER (as of 2020-02-01)"),
+        "{register}"
+    );
+    assert!(
+        register.contains("NOTICE: Illustration, not a record"),
+        "{register}"
+    );
+    assert!(
+        register.contains(
+            "foreign-forces — Resolution on ending the presence of foreign forces in Iraq"
+        ),
+        "{register}"
+    );
+    assert!(
+        register.contains("Status: sent, awaiting response."),
+        "{register}"
+    );
+    let output = hemicycle(
+        directory.path(),
+        &["register", "--database", DEMO_URL, "--as-of", "soon"],
+    );
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("--as-of"),
+        "{}",
+        text(&output.stderr)
+    );
+}
