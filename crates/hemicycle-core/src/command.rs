@@ -4,8 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role};
+use crate::history::{ExternalIdentifier, MemberDetails, RecordedCounts, RecordedOption, Subject};
 use crate::ids::{
-    BlocId, CoalitionId, CommunicationId, DecisionId, DivisionId, MemberId, MotionId, SittingId,
+    BlocId, CoalitionId, CommunicationId, DecisionId, DivisionId, MemberId, MotionId, OccasionId,
+    SittingId,
 };
 use crate::model::{
     AgendaItem, BlocKind, Choice, Date, DivisionMethod, FollowUpConclusion, MotionKind, Question,
@@ -182,6 +184,46 @@ pub enum Command {
         on: Date,
         note: String,
     },
+    /// Records identifiers another system issued for a subject (see [`crate::history`]).
+    RecordIdentifiers {
+        subject: Subject,
+        identifiers: Vec<ExternalIdentifier>,
+    },
+    RecordMemberDetails {
+        member: MemberId,
+        details: MemberDetails,
+    },
+    RenameMember {
+        member: MemberId,
+        name: String,
+    },
+    RecordOccasion {
+        occasion: OccasionId,
+        name: String,
+        classification: Option<String>,
+        start: Option<String>,
+        end: Option<String>,
+    },
+    RecordMotion {
+        motion: MotionId,
+        title: String,
+        text: String,
+        classification: Option<String>,
+        requirement: Option<String>,
+        result: Option<String>,
+        on: Option<Date>,
+    },
+    /// Records a historical division as published: not run, not recomputed.
+    RecordDivision {
+        division: DivisionId,
+        on: Date,
+        at: Option<Timestamp>,
+        question: String,
+        motion: Option<MotionId>,
+        result: Option<String>,
+        counts: RecordedCounts,
+        votes: Vec<(MemberId, RecordedOption)>,
+    },
 }
 
 impl Command {
@@ -219,6 +261,12 @@ impl Command {
             Command::SendResolution { .. } => "send_resolution",
             Command::RecordResponse { .. } => "record_response",
             Command::ConcludeFollowUp { .. } => "conclude_follow_up",
+            Command::RecordIdentifiers { .. } => "record_identifiers",
+            Command::RecordMemberDetails { .. } => "record_member_details",
+            Command::RenameMember { .. } => "rename_member",
+            Command::RecordOccasion { .. } => "record_occasion",
+            Command::RecordMotion { .. } => "record_motion",
+            Command::RecordDivision { .. } => "record_division",
         }
     }
 
@@ -244,7 +292,13 @@ impl Command {
             | Command::EnterTally { .. }
             | Command::SendResolution { .. }
             | Command::RecordResponse { .. }
-            | Command::ConcludeFollowUp { .. } => &[System, Clerk],
+            | Command::ConcludeFollowUp { .. }
+            | Command::RecordIdentifiers { .. }
+            | Command::RecordMemberDetails { .. }
+            | Command::RenameMember { .. }
+            | Command::RecordOccasion { .. }
+            | Command::RecordMotion { .. }
+            | Command::RecordDivision { .. } => &[System, Clerk],
             Command::OpenSitting { .. }
             | Command::SuspendSitting { .. }
             | Command::ResumeSitting { .. }

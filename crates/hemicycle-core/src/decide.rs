@@ -945,6 +945,12 @@ impl State {
                     note: note.clone(),
                 }])
             }
+            Command::RecordIdentifiers { .. }
+            | Command::RecordMemberDetails { .. }
+            | Command::RenameMember { .. }
+            | Command::RecordOccasion { .. }
+            | Command::RecordMotion { .. }
+            | Command::RecordDivision { .. } => self.decide_history(command),
         }
     }
 

@@ -7,8 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::history::{ExternalIdentifier, MemberDetails, RecordedCounts, RecordedOption, Subject};
 use crate::ids::{
-    BlocId, CoalitionId, CommunicationId, DecisionId, DivisionId, MemberId, MotionId, SittingId,
+    BlocId, CoalitionId, CommunicationId, DecisionId, DivisionId, MemberId, MotionId, OccasionId,
+    SittingId,
 };
 use crate::model::{
     AgendaItem, BlocKind, Choice, Date, DivisionMethod, FollowUpConclusion, MotionKind, Question,
@@ -203,6 +205,62 @@ pub enum Event {
         on: Date,
         note: String,
     },
+    /// Identifiers another system issued for a subject, added to those it holds.
+    IdentifiersRecorded {
+        subject: Subject,
+        identifiers: Vec<ExternalIdentifier>,
+    },
+    /// A member's personal details as a source gives them, replacing any recorded before.
+    MemberDetailsRecorded {
+        member: MemberId,
+        details: MemberDetails,
+    },
+    /// A member's name as it is now written (e.g. corrected by a newer roster).
+    MemberRenamed {
+        member: MemberId,
+        name: String,
+    },
+    /// An occasion outside the sittings, kept for reference (an election, a term).
+    OccasionRecorded {
+        occasion: OccasionId,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        classification: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<String>,
+    },
+    /// A historical motion, as a source recorded it.
+    MotionRecorded {
+        motion: MotionId,
+        title: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        classification: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requirement: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on: Option<Date>,
+    },
+    /// A historical division with its result, counts and every recorded vote, as a
+    /// source published them. Not recomputed on replay: these standing orders did not
+    /// produce it.
+    DivisionRecorded {
+        division: DivisionId,
+        on: Date,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
+        question: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        motion: Option<MotionId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<String>,
+        counts: RecordedCounts,
+        votes: Vec<(MemberId, RecordedOption)>,
+    },
 }
 
 impl Event {
@@ -241,6 +299,12 @@ impl Event {
             Event::ResolutionSent { .. } => "ResolutionSent",
             Event::ResponseReceived { .. } => "ResponseReceived",
             Event::FollowUpConcluded { .. } => "FollowUpConcluded",
+            Event::IdentifiersRecorded { .. } => "IdentifiersRecorded",
+            Event::MemberDetailsRecorded { .. } => "MemberDetailsRecorded",
+            Event::MemberRenamed { .. } => "MemberRenamed",
+            Event::OccasionRecorded { .. } => "OccasionRecorded",
+            Event::MotionRecorded { .. } => "MotionRecorded",
+            Event::DivisionRecorded { .. } => "DivisionRecorded",
         }
     }
 }

@@ -128,6 +128,10 @@ identifier!(
     /// A named decision rule of the standing orders (e.g. `ordinary`, `censure`).
     DecisionId
 );
+identifier!(
+    /// An occasion outside the sittings kept for reference: an election, a legislative period.
+    OccasionId
+);
 
 /// A group inside which a separate majority may be required: a bloc or a coalition.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ pub mod actor;
 pub mod command;
 mod decide;
 pub mod event;
+pub mod history;
 pub mod ids;
 pub mod model;
 pub mod outcome;

@@ -9,9 +9,12 @@ use indexmap::{IndexMap, IndexSet};
 
 use crate::actor::Actor;
 use crate::event::Event;
+use crate::history::{
+    ExternalIdentifier, MemberDetails, Occasion, RecordedDivision, RecordedMotion, Subject,
+};
 use crate::ids::{
     BlocId, CandidateId, CoalitionId, CommunicationId, DecisionId, DivisionId, GroupId, MemberId,
-    MotionId, SittingId,
+    MotionId, OccasionId, SittingId,
 };
 use crate::model::{
     AgendaItem, BlocKind, Choice, Date, DivisionMethod, FollowUpConclusion, FollowUpStatus,
@@ -387,6 +390,18 @@ pub struct State {
     pub notices: Vec<String>,
     /// Number of events applied.
     pub events_applied: u64,
+    /// Identifiers issued by other systems, per subject (see [`crate::history`]).
+    pub identifiers: IndexMap<Subject, Vec<ExternalIdentifier>>,
+    /// Who holds each identifier: (kind of subject, scheme, identifier) → subject.
+    pub identifier_owners: IndexMap<(String, String, String), Subject>,
+    /// Members' personal details, as last recorded.
+    pub member_details: IndexMap<MemberId, MemberDetails>,
+    /// Occasions outside the sittings (elections, legislative periods).
+    pub occasions: IndexMap<OccasionId, Occasion>,
+    /// Historical motions, as recorded by a source.
+    pub recorded_motions: IndexMap<MotionId, RecordedMotion>,
+    /// Historical divisions, as recorded by a source; never recomputed.
+    pub recorded_divisions: IndexMap<DivisionId, RecordedDivision>,
 }
 
 impl State {
@@ -1090,6 +1105,12 @@ impl State {
                 };
                 follow_up.conclusion = Some((*conclusion, *on, note.clone()));
             }
+            Event::IdentifiersRecorded { .. }
+            | Event::MemberDetailsRecorded { .. }
+            | Event::MemberRenamed { .. }
+            | Event::OccasionRecorded { .. }
+            | Event::MotionRecorded { .. }
+            | Event::DivisionRecorded { .. } => self.apply_history(event).map_err(fail)?,
         }
         self.events_applied += 1;
         Ok(())

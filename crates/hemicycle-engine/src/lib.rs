@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, SecondsFormat};
 use hemicycle_core::{decode, encode, Actor, Command, Context, Event, Refusal, State};
-use hemicycle_journal::{Envelope, Journal, JournalError, NewEvent, Storage};
+use hemicycle_journal::{Envelope, Journal, JournalError, NewEvent, Storage, StoredCheckpoint};
+use hemicycle_log::SignerKey;
 use hemicycle_scenario::{FormatError, Scenario};
 
 /// Why the engine could not do what was asked.
@@ -20,6 +21,8 @@ pub enum EngineError {
     Replay { sequence: u64, message: String },
     #[error(transparent)]
     Scenario(#[from] FormatError),
+    #[error("no checkpoint signing key is configured for this chamber")]
+    NoSigningKey,
     #[error("{origin}:{line}: step[{step}]: {command} refused: {refusal}")]
     StepRefused {
         origin: String,
@@ -34,6 +37,21 @@ pub enum EngineError {
 pub struct Chamber<S: Storage> {
     journal: Journal<S>,
     state: State,
+    /// The chamber's checkpoint signing key, if configured: a checkpoint is
+    /// then signed, in the same transaction, after every batch that closes a
+    /// division or a sitting.
+    signer: Option<SignerKey>,
+}
+
+/// Whether a batch's events call for a signed checkpoint: a division's
+/// result or a sitting's end is what people will later want to prove.
+fn closes_division_or_sitting(events: &[Event]) -> bool {
+    events.iter().any(|event| {
+        matches!(
+            event,
+            Event::DivisionClosed { .. } | Event::SittingClosed { .. }
+        )
+    })
 }
 
 impl<S: Storage> Chamber<S> {
@@ -46,7 +64,38 @@ impl<S: Storage> Chamber<S> {
             let envelope = envelope?;
             replay_one(&mut state, &envelope)?;
         }
-        Ok(Self { journal, state })
+        Ok(Self {
+            journal,
+            state,
+            signer: None,
+        })
+    }
+
+    /// Signs checkpoints with `signer` from now on (see [`Chamber`]).
+    pub fn set_signer(&mut self, signer: SignerKey) {
+        self.signer = Some(signer);
+    }
+
+    /// Signs a checkpoint of the journal as it is now, if it is not signed
+    /// already, and returns the latest checkpoint.
+    pub fn sign_checkpoint(&mut self) -> Result<StoredCheckpoint, EngineError> {
+        let signer = self.signer.as_ref().ok_or(EngineError::NoSigningKey)?;
+        Ok(self.journal.sign_checkpoint(signer)?)
+    }
+
+    /// Appends, signing a checkpoint when the events close a division or a
+    /// sitting and a key is configured.
+    fn append(
+        &mut self,
+        events: &[Event],
+        new_events: Vec<NewEvent>,
+    ) -> Result<Vec<Envelope>, JournalError> {
+        match &self.signer {
+            Some(signer) if closes_division_or_sitting(events) => {
+                Ok(self.journal.append_signed(new_events, signer)?.0)
+            }
+            _ => self.journal.append(new_events),
+        }
     }
 
     pub fn state(&self) -> &State {
@@ -68,7 +117,7 @@ impl<S: Storage> Chamber<S> {
             .state
             .decide(context, command)
             .map_err(EngineError::Refused)?;
-        let envelopes = self.journal.append(to_new_events(context, &events))?;
+        let envelopes = self.append(&events, to_new_events(context, &events))?;
         for (event, envelope) in events.iter().zip(&envelopes) {
             self.state
                 .apply(context.at, &context.actor, event)
@@ -89,9 +138,13 @@ impl<S: Storage> Chamber<S> {
     ) -> Result<Vec<Envelope>, (usize, EngineError)> {
         let before = self.state.clone();
         let mut new_events = Vec::new();
+        let mut all_events = Vec::new();
         for (index, (context, command)) in commands.iter().enumerate() {
             match self.state.execute(context, command) {
-                Ok(events) => new_events.extend(to_new_events(context, &events)),
+                Ok(events) => {
+                    new_events.extend(to_new_events(context, &events));
+                    all_events.extend(events);
+                }
                 Err(refusal) => {
                     self.state = before;
                     return Err((index, EngineError::Refused(refusal)));
@@ -101,7 +154,7 @@ impl<S: Storage> Chamber<S> {
         if new_events.is_empty() {
             return Ok(Vec::new());
         }
-        self.journal.append(new_events).map_err(|error| {
+        self.append(&all_events, new_events).map_err(|error| {
             self.state = before;
             (
                 commands.len().saturating_sub(1),

@@ -9,7 +9,9 @@ use crate::chain::{
 use crate::event::{Envelope, EventError, NewEvent};
 use crate::hash::Hash;
 use crate::limits::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS, REPLAY_PAGE_RECORDS};
-use crate::storage::{Head, Storage, StorageError, StoredRecord};
+use crate::log::{prepare_checkpoint, LogError};
+use crate::storage::{Head, Storage, StorageError, StoredCheckpoint, StoredRecord};
+use hemicycle_log::{leaf_hash, SignerKey};
 
 /// A failure of the journal.
 #[derive(Debug, Error)]
@@ -66,6 +68,9 @@ pub enum JournalError {
     /// The storage backend failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A checkpoint could not be signed (nothing was appended).
+    #[error("cannot sign a checkpoint, nothing was appended: {0}")]
+    Checkpoint(#[from] LogError),
 }
 
 impl JournalError {
@@ -149,8 +154,41 @@ impl<S: Storage> Journal<S> {
     /// journal re-reads the head so the caller can retry. An empty batch
     /// appends nothing.
     pub fn append(&mut self, events: Vec<NewEvent>) -> Result<Vec<Envelope>, JournalError> {
-        if events.is_empty() {
-            return Ok(Vec::new());
+        Ok(self.append_with(events, None)?.0)
+    }
+
+    /// Like [`Journal::append`], and also signs a checkpoint of the tree
+    /// after the batch with `signer`, stored in the same transaction. Refuses
+    /// (appending nothing) if that tree is not consistent with the latest
+    /// signed checkpoint. Returns the new checkpoint, or `None` when the
+    /// latest one already covers this exact tree.
+    pub fn append_signed(
+        &mut self,
+        events: Vec<NewEvent>,
+        signer: &SignerKey,
+    ) -> Result<(Vec<Envelope>, Option<StoredCheckpoint>), JournalError> {
+        self.append_with(events, Some(signer))
+    }
+
+    /// Signs a checkpoint of the journal as it is now (on demand) and
+    /// returns it, or returns the latest one if it already covers every event.
+    pub fn sign_checkpoint(
+        &mut self,
+        signer: &SignerKey,
+    ) -> Result<StoredCheckpoint, JournalError> {
+        match self.append_with(Vec::new(), Some(signer))?.1 {
+            Some(checkpoint) => Ok(checkpoint),
+            None => Ok(crate::log::latest_checkpoint(&self.storage)?),
+        }
+    }
+
+    fn append_with(
+        &mut self,
+        events: Vec<NewEvent>,
+        signer: Option<&SignerKey>,
+    ) -> Result<(Vec<Envelope>, Option<StoredCheckpoint>), JournalError> {
+        if events.is_empty() && signer.is_none() {
+            return Ok((Vec::new(), None));
         }
         if events.len() > MAX_BATCH_EVENTS {
             return Err(JournalError::BatchTooLarge {
@@ -194,14 +232,34 @@ impl<S: Storage> Journal<S> {
         }
         self.assert_batch_is_chained(&envelopes, &records);
 
-        match self.storage.append(&records) {
+        let checkpoint = match signer {
+            None => None,
+            Some(signer) => {
+                let leaves: Vec<_> = records
+                    .iter()
+                    .map(|record| leaf_hash(&record.canonical_bytes))
+                    .collect();
+                let stored_size = self.head.map_or(0, |head| head.sequence);
+                let checkpoint = prepare_checkpoint(&self.storage, stored_size, &leaves, signer)?;
+                if checkpoint.is_none() && records.is_empty() {
+                    return Ok((Vec::new(), None));
+                }
+                checkpoint
+            }
+        };
+
+        match self
+            .storage
+            .append_with_checkpoint(&records, checkpoint.as_ref())
+        {
             Ok(()) => {
-                let last = &envelopes[envelopes.len() - 1];
-                self.head = Some(Head {
-                    sequence: last.sequence,
-                    hash: last.hash,
-                });
-                Ok(envelopes)
+                if let Some(last) = envelopes.last() {
+                    self.head = Some(Head {
+                        sequence: last.sequence,
+                        hash: last.hash,
+                    });
+                }
+                Ok((envelopes, checkpoint))
             }
             Err(error) => {
                 // After a conflict or a failed write the stored head may

@@ -98,17 +98,23 @@ mod event;
 mod hash;
 mod journal;
 mod json;
+pub mod log;
 pub mod sqlite;
 mod storage;
 mod timestamp;
 mod verify;
+mod witness;
 
 pub use chain::{ChainBreak, ChainProblem};
 pub use event::{Envelope, EventError, NewEvent, ParseError};
 pub use hash::{Hash, HashHexError};
 pub use journal::{Journal, JournalError, Replay, ReplayError};
-pub use storage::{open, Head, Storage, StorageError, StorageUrl, StoredRecord};
+pub use log::LogError;
+pub use storage::{open, Head, Storage, StorageError, StorageUrl, StoredCheckpoint, StoredRecord};
 pub use verify::{verify, verify_against, VerifyError, VerifyReport};
+pub use witness::{
+    parse_witness_file, verify_log, LogReport, LogVerifyError, WitnessCheckpoint, WitnessError,
+};
 
 /// Every bound the journal enforces, in one place.
 pub mod limits {
@@ -134,4 +140,13 @@ pub mod limits {
     pub const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
     /// Records per storage read during replay and verification.
     pub const REPLAY_PAGE_RECORDS: usize = 256;
+    /// Most subtree hashes one storage read may ask for (a proof needs at
+    /// most about 130).
+    pub const MAX_SUBTREES_PER_READ: usize = 1000;
+    /// Largest stored checkpoint note.
+    pub const MAX_CHECKPOINT_NOTE_BYTES: usize = hemicycle_log::note::MAX_NOTE_BYTES;
+    /// Most entries one log entries call returns.
+    pub const MAX_LOG_ENTRIES_PER_CALL: u64 = hemicycle_log::api::MAX_ENTRIES_PER_CALL;
+    /// Most checkpoints a witness file may hold.
+    pub const MAX_WITNESS_CHECKPOINTS: usize = 10_000;
 }

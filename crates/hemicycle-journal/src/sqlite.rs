@@ -6,8 +6,18 @@
 //!   that ordinary SQL (or a bug) cannot rewrite history. Someone with the
 //!   file can still drop the triggers: that is what the hash chain and
 //!   [`verify`](crate::verify) are for.
+//! - `tree_hashes(level, node_index, hash)`: the hash of every complete
+//!   subtree of the RFC 6962 Merkle tree over the events (leaf `i` is event
+//!   `i + 1`), written in the transaction that appends the event completing
+//!   it; about two rows per event, so that any root or proof is about 2·64
+//!   key lookups, whatever the journal's size.
+//! - `checkpoints(tree_size, root_hash, note)`: the signed checkpoints,
+//!   written in the transaction of the events they cover.
 //! - `journal_meta(key TEXT PRIMARY KEY, value TEXT)` holding
-//!   `format_version`, checked on every open.
+//!   `format_version`, checked on every open. Version 1 journals (events
+//!   only) are migrated to version 2 on open by building their tree.
+//!
+//! All three data tables refuse `UPDATE` and `DELETE` through triggers.
 //!
 //! Connections run in WAL mode with `synchronous=FULL`, so a committed
 //! append has reached the disk before [`Storage::append`] returns, and with a
@@ -16,16 +26,23 @@
 use std::path::Path;
 use std::time::Duration;
 
+use hemicycle_log::{leaf_hash, Frontier, Subtree, TreeHash};
 use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::hash::Hash;
 use crate::limits::MAX_READ_BYTES;
-use crate::storage::{check_batch, check_read_limit, Head, Storage, StorageError, StoredRecord};
+use crate::storage::{
+    check_batch, check_checkpoint, check_read_limit, check_subtree_read, Head, Storage,
+    StorageError, StoredCheckpoint, StoredRecord,
+};
 
 /// The on-disk format this build reads and writes. Bump it (with a
 /// migration) whenever the schema or the canonical byte format changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Events read per page while migrating a version 1 journal.
+const MIGRATION_PAGE_RECORDS: usize = 1000;
 
 /// How long a connection waits for another writer's lock before giving up.
 pub const BUSY_TIMEOUT_MS: u64 = 5_000;
@@ -47,6 +64,37 @@ END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'journal events are append-only: DELETE is not allowed');
+END;
+";
+
+/// The tables added by format version 2.
+const TREE_SCHEMA: &str = "
+CREATE TABLE tree_hashes (
+    level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 63),
+    node_index INTEGER NOT NULL CHECK (node_index >= 0),
+    hash BLOB NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (level, node_index)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER tree_hashes_no_update BEFORE UPDATE ON tree_hashes
+BEGIN
+    SELECT RAISE(ABORT, 'the Merkle tree is append-only: UPDATE is not allowed');
+END;
+CREATE TRIGGER tree_hashes_no_delete BEFORE DELETE ON tree_hashes
+BEGIN
+    SELECT RAISE(ABORT, 'the Merkle tree is append-only: DELETE is not allowed');
+END;
+CREATE TABLE checkpoints (
+    tree_size INTEGER PRIMARY KEY CHECK (tree_size >= 0),
+    root_hash BLOB NOT NULL CHECK (length(root_hash) = 32),
+    note TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'signed checkpoints are append-only: UPDATE is not allowed');
+END;
+CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'signed checkpoints are append-only: DELETE is not allowed');
 END;
 ";
 
@@ -140,6 +188,7 @@ fn prepare_schema(connection: &mut Connection) -> Result<(), StorageError> {
                     reason: "the journal_meta table has no format_version".to_owned(),
                 })
             }
+            Some(version) if version == "1" => migrate_from_version_1(&transaction)?,
             Some(version) if version != FORMAT_VERSION.to_string() => {
                 return Err(StorageError::UnknownFormatVersion {
                     found: version,
@@ -179,6 +228,9 @@ fn prepare_schema(connection: &mut Connection) -> Result<(), StorageError> {
             .execute_batch(SCHEMA)
             .map_err(backend("creating the schema"))?;
         transaction
+            .execute_batch(TREE_SCHEMA)
+            .map_err(backend("creating the schema"))?;
+        transaction
             .execute(
                 "INSERT INTO journal_meta (key, value) VALUES ('format_version', ?1)",
                 params![FORMAT_VERSION.to_string()],
@@ -186,6 +238,128 @@ fn prepare_schema(connection: &mut Connection) -> Result<(), StorageError> {
             .map_err(backend("creating the schema"))?;
     }
     transaction.commit().map_err(backend("creating the schema"))
+}
+
+/// Adds the Merkle tree to a version 1 journal: creates the tables and
+/// hashes every stored event into the tree, all inside the caller's
+/// transaction, then records version 2.
+fn migrate_from_version_1(transaction: &Transaction<'_>) -> Result<(), StorageError> {
+    transaction
+        .execute_batch(TREE_SCHEMA)
+        .map_err(backend("migrating to format version 2"))?;
+    let mut frontier = Frontier::new();
+    loop {
+        let records = read_records(
+            transaction,
+            frontier.size().saturating_add(1),
+            MIGRATION_PAGE_RECORDS,
+        )?;
+        if records.is_empty() {
+            break;
+        }
+        for record in &records {
+            // The tree covers events 1, 2, 3, … in order; a gap cannot be
+            // hashed into it. `verify` names such a gap; the migration stops.
+            if record.sequence != frontier.size() + 1 {
+                return Err(StorageError::CorruptRecord {
+                    sequence: i64::try_from(record.sequence).unwrap_or(i64::MAX),
+                    reason: format!(
+                        "cannot build the Merkle tree: expected event {}, found event {}",
+                        frontier.size() + 1,
+                        record.sequence
+                    ),
+                });
+            }
+            insert_tree_hashes(transaction, &mut frontier, record)?;
+        }
+    }
+    transaction
+        .execute(
+            "UPDATE journal_meta SET value = ?1 WHERE key = 'format_version'",
+            params![FORMAT_VERSION.to_string()],
+        )
+        .map_err(backend("migrating to format version 2"))?;
+    Ok(())
+}
+
+/// Hashes one record into the tree and stores every subtree it completes.
+fn insert_tree_hashes(
+    transaction: &Transaction<'_>,
+    frontier: &mut Frontier,
+    record: &StoredRecord,
+) -> Result<(), StorageError> {
+    let completed = frontier
+        .push(leaf_hash(&record.canonical_bytes))
+        .map_err(|_| StorageError::SequenceOutOfRange {
+            sequence: record.sequence,
+        })?;
+    let mut insert = transaction
+        .prepare_cached("INSERT INTO tree_hashes (level, node_index, hash) VALUES (?1, ?2, ?3)")
+        .map_err(backend("storing the Merkle tree"))?;
+    for (subtree, hash) in completed {
+        insert
+            .execute(params![
+                subtree.level,
+                to_column(subtree.index)?,
+                hash.as_slice()
+            ])
+            .map_err(backend("storing the Merkle tree"))?;
+    }
+    Ok(())
+}
+
+/// Looks up stored subtree hashes, one indexed lookup each.
+fn lookup_subtrees(
+    connection: &Connection,
+    subtrees: &[Subtree],
+) -> Result<Vec<TreeHash>, StorageError> {
+    let mut select = connection
+        .prepare_cached("SELECT hash FROM tree_hashes WHERE level = ?1 AND node_index = ?2")
+        .map_err(backend("reading the Merkle tree"))?;
+    let mut hashes = Vec::with_capacity(subtrees.len());
+    for subtree in subtrees {
+        let missing = || StorageError::TreeIncomplete {
+            level: subtree.level,
+            index: subtree.index,
+        };
+        let stored: Option<Vec<u8>> = select
+            .query_row(params![subtree.level, to_column(subtree.index)?], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(backend("reading the Merkle tree"))?;
+        let bytes = stored.ok_or_else(missing)?;
+        hashes.push(TreeHash::try_from(bytes.as_slice()).map_err(|_| missing())?);
+    }
+    Ok(hashes)
+}
+
+fn stored_event_count(connection: &Connection) -> Result<u64, StorageError> {
+    let last: Option<i64> = connection
+        .query_row("SELECT max(sequence) FROM events", [], |row| row.get(0))
+        .map_err(backend("reading the head"))?;
+    match last {
+        None => Ok(0),
+        Some(last) => from_column(last),
+    }
+}
+
+fn checkpoint_from_row(row: &rusqlite::Row<'_>) -> Result<StoredCheckpoint, StorageError> {
+    let tree_size: i64 = row.get(0).map_err(backend("reading checkpoints"))?;
+    let corrupt = |reason: String| StorageError::CorruptCheckpoint { tree_size, reason };
+    let root: Vec<u8> = row
+        .get(1)
+        .map_err(|error| corrupt(format!("its root hash is unreadable: {error}")))?;
+    let note: String = row
+        .get(2)
+        .map_err(|error| corrupt(format!("its note is unreadable: {error}")))?;
+    Ok(StoredCheckpoint {
+        tree_size: u64::try_from(tree_size)
+            .map_err(|_| corrupt("its tree size is negative".to_owned()))?,
+        root_hash: TreeHash::try_from(root.as_slice())
+            .map_err(|_| corrupt(format!("its root hash is {} bytes long", root.len())))?,
+        note,
+    })
 }
 
 /// Wraps a rusqlite error with what was being done, keeping rusqlite's
@@ -264,14 +438,23 @@ impl Storage for SqliteStorage {
         }))
     }
 
-    fn append(&mut self, records: &[StoredRecord]) -> Result<(), StorageError> {
+    fn append_with_checkpoint(
+        &mut self,
+        records: &[StoredRecord],
+        checkpoint: Option<&StoredCheckpoint>,
+    ) -> Result<(), StorageError> {
         check_batch(records)?;
-        let Some(first) = records.first() else {
+        if let Some(checkpoint) = checkpoint {
+            check_checkpoint(checkpoint)?;
+        }
+        if records.is_empty() && checkpoint.is_none() {
             return Ok(());
-        };
-        // Refuse a batch the table cannot hold before taking the write lock.
-        let last_sequence = first.sequence.checked_add(records.len() as u64 - 1);
-        to_column(last_sequence.unwrap_or(u64::MAX))?;
+        }
+        if let Some(first) = records.first() {
+            // Refuse a batch the table cannot hold before taking the write lock.
+            let last_sequence = first.sequence.checked_add(records.len() as u64 - 1);
+            to_column(last_sequence.unwrap_or(u64::MAX))?;
+        }
         // IMMEDIATE takes the write lock before reading the head, so the
         // check below and the inserts are one atomic step even with other
         // processes writing to the same file.
@@ -286,13 +469,24 @@ impl Storage for SqliteStorage {
             None => 1,
             Some(last) => from_column(last)?.saturating_add(1),
         };
-        if first.sequence != expected {
-            // Dropping the transaction rolls it back; nothing was written.
-            return Err(StorageError::Conflict {
-                expected,
-                found: first.sequence,
-            });
+        if let Some(first) = records.first() {
+            if first.sequence != expected {
+                // Dropping the transaction rolls it back; nothing was written.
+                return Err(StorageError::Conflict {
+                    expected,
+                    found: first.sequence,
+                });
+            }
         }
+        let stored_count = expected - 1;
+        let mut frontier = Frontier::from_hashes(
+            stored_count,
+            lookup_subtrees(&transaction, &Frontier::pieces(stored_count))?,
+        )
+        .map_err(|_| StorageError::TreeIncomplete {
+            level: 0,
+            index: stored_count,
+        })?;
         {
             let mut insert = transaction
                 .prepare_cached(
@@ -307,7 +501,45 @@ impl Storage for SqliteStorage {
                         record.hash.as_bytes().as_slice()
                     ])
                     .map_err(backend("appending events"))?;
+                insert_tree_hashes(&transaction, &mut frontier, record)?;
             }
+        }
+        if let Some(checkpoint) = checkpoint {
+            if checkpoint.tree_size != frontier.size() {
+                return Err(StorageError::CheckpointNotAtHead {
+                    tree_size: checkpoint.tree_size,
+                    head: frontier.size(),
+                });
+            }
+            if checkpoint.root_hash != frontier.root() {
+                return Err(StorageError::CheckpointRootMismatch {
+                    tree_size: checkpoint.tree_size,
+                });
+            }
+            let latest: Option<i64> = transaction
+                .query_row("SELECT max(tree_size) FROM checkpoints", [], |row| {
+                    row.get(0)
+                })
+                .map_err(backend("reading checkpoints"))?;
+            if let Some(latest) = latest {
+                let latest = u64::try_from(latest).unwrap_or(u64::MAX);
+                if checkpoint.tree_size <= latest {
+                    return Err(StorageError::CheckpointNotNewer {
+                        tree_size: checkpoint.tree_size,
+                        latest,
+                    });
+                }
+            }
+            transaction
+                .execute(
+                    "INSERT INTO checkpoints (tree_size, root_hash, note) VALUES (?1, ?2, ?3)",
+                    params![
+                        to_column(checkpoint.tree_size)?,
+                        checkpoint.root_hash.as_slice(),
+                        checkpoint.note
+                    ],
+                )
+                .map_err(backend("storing a checkpoint"))?;
         }
         transaction
             .commit()
@@ -316,49 +548,7 @@ impl Storage for SqliteStorage {
 
     fn read(&self, from_sequence: u64, limit: usize) -> Result<Vec<StoredRecord>, StorageError> {
         check_read_limit(limit)?;
-        // Rowids never exceed i64::MAX, so a start beyond it reads nothing.
-        let Ok(from) = i64::try_from(from_sequence) else {
-            return Ok(Vec::new());
-        };
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let mut statement = self
-            .connection
-            .prepare_cached(
-                "SELECT sequence, canonical_bytes, hash FROM events WHERE sequence >= ?1 ORDER BY sequence LIMIT ?2",
-            )
-            .map_err(backend("reading events"))?;
-        let limit_column = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut rows = statement
-            .query(params![from, limit_column])
-            .map_err(backend("reading events"))?;
-        let mut records = Vec::new();
-        let mut total_bytes = 0usize;
-        while let Some(row) = rows.next().map_err(backend("reading events"))? {
-            let stored_sequence: i64 = row.get(0).map_err(backend("reading events"))?;
-            let canonical_bytes = bytes_from_column(
-                stored_sequence,
-                row.get_ref(1).map_err(backend("reading events"))?,
-            )?;
-            // Keep a page's memory bounded: stop before exceeding the byte
-            // budget, but always return at least one record so readers make
-            // progress.
-            total_bytes = total_bytes.saturating_add(canonical_bytes.len());
-            if !records.is_empty() && total_bytes > MAX_READ_BYTES {
-                break;
-            }
-            let hash = hash_from_column(
-                stored_sequence,
-                row.get_ref(2).map_err(backend("reading events"))?,
-            )?;
-            records.push(StoredRecord {
-                sequence: from_column(stored_sequence)?,
-                canonical_bytes,
-                hash,
-            });
-        }
-        Ok(records)
+        read_records(&self.connection, from_sequence, limit)
     }
 
     fn len(&self) -> Result<u64, StorageError> {
@@ -369,6 +559,104 @@ impl Storage for SqliteStorage {
         // count(*) is never negative.
         Ok(u64::try_from(count).unwrap_or(0))
     }
+
+    fn subtree_hashes(&self, subtrees: &[Subtree]) -> Result<Vec<TreeHash>, StorageError> {
+        check_subtree_read(subtrees, stored_event_count(&self.connection)?)?;
+        lookup_subtrees(&self.connection, subtrees)
+    }
+
+    fn checkpoints(
+        &self,
+        from_tree_size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StorageError> {
+        check_read_limit(limit)?;
+        let Ok(from) = i64::try_from(from_tree_size) else {
+            return Ok(Vec::new());
+        };
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT tree_size, root_hash, note FROM checkpoints WHERE tree_size >= ?1 ORDER BY tree_size LIMIT ?2",
+            )
+            .map_err(backend("reading checkpoints"))?;
+        let limit_column = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = statement
+            .query(params![from, limit_column])
+            .map_err(backend("reading checkpoints"))?;
+        let mut checkpoints = Vec::new();
+        while let Some(row) = rows.next().map_err(backend("reading checkpoints"))? {
+            checkpoints.push(checkpoint_from_row(row)?);
+        }
+        Ok(checkpoints)
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StorageError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT tree_size, root_hash, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
+            )
+            .map_err(backend("reading checkpoints"))?;
+        let mut rows = statement
+            .query([])
+            .map_err(backend("reading checkpoints"))?;
+        match rows.next().map_err(backend("reading checkpoints"))? {
+            Some(row) => Ok(Some(checkpoint_from_row(row)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Reads up to `limit` records from `from_sequence` on, within the byte
+/// budget of one read.
+fn read_records(
+    connection: &Connection,
+    from_sequence: u64,
+    limit: usize,
+) -> Result<Vec<StoredRecord>, StorageError> {
+    // Rowids never exceed i64::MAX, so a start beyond it reads nothing.
+    let Ok(from) = i64::try_from(from_sequence) else {
+        return Ok(Vec::new());
+    };
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT sequence, canonical_bytes, hash FROM events WHERE sequence >= ?1 ORDER BY sequence LIMIT ?2",
+        )
+        .map_err(backend("reading events"))?;
+    let limit_column = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut rows = statement
+        .query(params![from, limit_column])
+        .map_err(backend("reading events"))?;
+    let mut records = Vec::new();
+    let mut total_bytes = 0usize;
+    while let Some(row) = rows.next().map_err(backend("reading events"))? {
+        let stored_sequence: i64 = row.get(0).map_err(backend("reading events"))?;
+        let canonical_bytes = bytes_from_column(
+            stored_sequence,
+            row.get_ref(1).map_err(backend("reading events"))?,
+        )?;
+        // Keep a page's memory bounded: stop before exceeding the byte
+        // budget, but always return at least one record so readers make
+        // progress.
+        total_bytes = total_bytes.saturating_add(canonical_bytes.len());
+        if !records.is_empty() && total_bytes > MAX_READ_BYTES {
+            break;
+        }
+        let hash = hash_from_column(
+            stored_sequence,
+            row.get_ref(2).map_err(backend("reading events"))?,
+        )?;
+        records.push(StoredRecord {
+            sequence: from_column(stored_sequence)?,
+            canonical_bytes,
+            hash,
+        });
+    }
+    Ok(records)
 }
 
 #[cfg(test)]

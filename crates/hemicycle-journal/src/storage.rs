@@ -12,10 +12,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use hemicycle_log::{Subtree, TreeHash};
 use thiserror::Error;
 
 use crate::hash::Hash;
-use crate::limits::{MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_CANONICAL_BYTES, MAX_READ_RECORDS};
+use crate::limits::{
+    MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_CANONICAL_BYTES, MAX_CHECKPOINT_NOTE_BYTES,
+    MAX_READ_RECORDS, MAX_SUBTREES_PER_READ,
+};
 use crate::sqlite::SqliteStorage;
 
 /// One event exactly as stored: the sequence column, the canonical bytes and
@@ -28,6 +32,18 @@ pub struct StoredRecord {
     pub canonical_bytes: Vec<u8>,
     /// The stored hash (SHA-256 of `canonical_bytes` if untampered).
     pub hash: Hash,
+}
+
+/// A signed checkpoint as stored: the tree size and root it covers (as the
+/// backend computed them when it stored it) and the signed note, verbatim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// The number of events (leaves) it covers.
+    pub tree_size: u64,
+    /// The Merkle root of those events.
+    pub root_hash: TreeHash,
+    /// The C2SP signed note.
+    pub note: String,
 }
 
 /// The last stored event: its sequence number and its stored hash.
@@ -163,6 +179,78 @@ pub enum StorageError {
         #[source]
         source: Box<dyn StdError + Send + Sync>,
     },
+    /// A complete subtree's hash is not stored: the store was written
+    /// without its Merkle tree or the tree was tampered with.
+    #[error(
+        "the Merkle tree is incomplete: no hash stored for the subtree at level {level}, index {index} \
+         (the tree table was altered, or the events were written without it)"
+    )]
+    TreeIncomplete {
+        /// The subtree's level.
+        level: u8,
+        /// The subtree's index.
+        index: u64,
+    },
+    /// A subtree was asked for that the stored tree cannot hold yet.
+    #[error("no subtree at level {level}, index {index} in a tree of {tree_size} leaves")]
+    SubtreeOutOfRange {
+        /// The level.
+        level: u8,
+        /// The index.
+        index: u64,
+        /// The stored tree's size.
+        tree_size: u64,
+    },
+    /// A read asked for more subtree hashes than [`MAX_SUBTREES_PER_READ`].
+    #[error("a read of {count} subtree hashes is more than the limit of {max}")]
+    TooManySubtrees {
+        /// How many were asked for.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A checkpoint must cover exactly the events stored once its batch is in.
+    #[error(
+        "the checkpoint covers {tree_size} events but the journal holds {head} after this append; nothing was stored"
+    )]
+    CheckpointNotAtHead {
+        /// The checkpoint's tree size.
+        tree_size: u64,
+        /// The number of events after the append.
+        head: u64,
+    },
+    /// A checkpoint's root is not the root of the stored tree.
+    #[error("the checkpoint's root hash is not the root of the stored tree of size {tree_size}; nothing was stored")]
+    CheckpointRootMismatch {
+        /// The tree size.
+        tree_size: u64,
+    },
+    /// A checkpoint must cover more events than the latest stored one.
+    #[error(
+        "a checkpoint of tree size {tree_size} cannot follow the stored checkpoint of size {latest}; nothing was stored"
+    )]
+    CheckpointNotNewer {
+        /// The new checkpoint's size.
+        tree_size: u64,
+        /// The latest stored checkpoint's size.
+        latest: u64,
+    },
+    /// A checkpoint note longer than [`MAX_CHECKPOINT_NOTE_BYTES`].
+    #[error("a checkpoint note of {bytes} bytes is more than the limit of {max} bytes")]
+    CheckpointTooLarge {
+        /// Its length in bytes.
+        bytes: usize,
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// A stored checkpoint row cannot be read back.
+    #[error("stored checkpoint of tree size {tree_size} is unreadable: {reason}")]
+    CorruptCheckpoint {
+        /// The tree size column as stored.
+        tree_size: i64,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Any other failure reported by the backend.
     #[error("journal storage failed while {operation}: {source}")]
     Backend {
@@ -187,14 +275,54 @@ pub enum StorageError {
 ///   writers on one store can never both succeed;
 /// - refuse batches that are not consecutive or exceed the limits in
 ///   [`limits`](crate::limits);
-/// - return reads in ascending sequence order.
+/// - return reads in ascending sequence order;
+/// - keep the RFC 6962 Merkle tree over the stored canonical bytes (leaf
+///   `sequence − 1`): store the hash of every complete subtree in the same
+///   transaction as the record that completes it, and return them from
+///   [`subtree_hashes`](Storage::subtree_hashes);
+/// - store a checkpoint only with the append that brings the journal to its
+///   tree size, only if its root is the stored tree's root and its size
+///   exceeds the latest stored checkpoint's, in the same transaction.
+///
+/// A backend never parses canonical bytes nor checks the event hash chain
+/// (that is the journal's and [`verify`](crate::verify)'s job), so a
+/// tampered record comes back exactly as stored; it only hashes the bytes
+/// into the tree.
 pub trait Storage: Send {
     /// The last stored record's sequence and hash, or `None` when empty.
     fn head(&self) -> Result<Option<Head>, StorageError>;
 
     /// Stores `records` atomically and durably; see the trait docs. An
     /// empty slice stores nothing and succeeds.
-    fn append(&mut self, records: &[StoredRecord]) -> Result<(), StorageError>;
+    fn append(&mut self, records: &[StoredRecord]) -> Result<(), StorageError> {
+        self.append_with_checkpoint(records, None)
+    }
+
+    /// Stores `records`, their Merkle subtrees and, if given, a checkpoint
+    /// of the tree they complete, all in one atomic, durable transaction.
+    /// With no records, stores just the checkpoint (of the current tree).
+    fn append_with_checkpoint(
+        &mut self,
+        records: &[StoredRecord],
+        checkpoint: Option<&StoredCheckpoint>,
+    ) -> Result<(), StorageError>;
+
+    /// The hashes of these complete subtrees of the stored tree, in order
+    /// (at most [`MAX_SUBTREES_PER_READ`]). A subtree beyond the stored
+    /// events is refused with [`StorageError::SubtreeOutOfRange`], a missing
+    /// one with [`StorageError::TreeIncomplete`].
+    fn subtree_hashes(&self, subtrees: &[Subtree]) -> Result<Vec<TreeHash>, StorageError>;
+
+    /// Up to `limit` stored checkpoints with `tree_size >= from_tree_size`,
+    /// by ascending tree size (`limit` at most [`MAX_READ_RECORDS`]).
+    fn checkpoints(
+        &self,
+        from_tree_size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StorageError>;
+
+    /// The stored checkpoint with the largest tree size.
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StorageError>;
 
     /// Up to `limit` records with `sequence >= from_sequence`, ascending.
     ///
@@ -221,6 +349,30 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn append(&mut self, records: &[StoredRecord]) -> Result<(), StorageError> {
         (**self).append(records)
+    }
+
+    fn append_with_checkpoint(
+        &mut self,
+        records: &[StoredRecord],
+        checkpoint: Option<&StoredCheckpoint>,
+    ) -> Result<(), StorageError> {
+        (**self).append_with_checkpoint(records, checkpoint)
+    }
+
+    fn subtree_hashes(&self, subtrees: &[Subtree]) -> Result<Vec<TreeHash>, StorageError> {
+        (**self).subtree_hashes(subtrees)
+    }
+
+    fn checkpoints(
+        &self,
+        from_tree_size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StorageError> {
+        (**self).checkpoints(from_tree_size, limit)
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StorageError> {
+        (**self).latest_checkpoint()
     }
 
     fn read(&self, from_sequence: u64, limit: usize) -> Result<Vec<StoredRecord>, StorageError> {
@@ -270,6 +422,41 @@ pub(crate) fn check_batch(records: &[StoredRecord]) -> Result<(), StorageError> 
         return Err(StorageError::BatchTooManyBytes {
             bytes: total_bytes,
             max: MAX_BATCH_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// The checks every backend makes on a subtree read: the count, and that
+/// every subtree lies inside a tree of `tree_size` leaves.
+pub(crate) fn check_subtree_read(subtrees: &[Subtree], tree_size: u64) -> Result<(), StorageError> {
+    if subtrees.len() > MAX_SUBTREES_PER_READ {
+        return Err(StorageError::TooManySubtrees {
+            count: subtrees.len(),
+            max: MAX_SUBTREES_PER_READ,
+        });
+    }
+    for subtree in subtrees {
+        let end = (subtree.index.checked_add(1))
+            .and_then(|next| next.checked_mul(subtree.leaves()))
+            .filter(|_| subtree.level <= hemicycle_log::tree::MAX_LEVEL);
+        if end.is_none_or(|end| end > tree_size) {
+            return Err(StorageError::SubtreeOutOfRange {
+                level: subtree.level,
+                index: subtree.index,
+                tree_size,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The checks every backend makes on a checkpoint before its transaction.
+pub(crate) fn check_checkpoint(checkpoint: &StoredCheckpoint) -> Result<(), StorageError> {
+    if checkpoint.note.len() > MAX_CHECKPOINT_NOTE_BYTES {
+        return Err(StorageError::CheckpointTooLarge {
+            bytes: checkpoint.note.len(),
+            max: MAX_CHECKPOINT_NOTE_BYTES,
         });
     }
     Ok(())

@@ -8,11 +8,13 @@
 
 mod common;
 
+use hemicycle_journal::limits::MAX_SUBTREES_PER_READ;
 use hemicycle_journal::limits::{
     MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_CANONICAL_BYTES, MAX_READ_BYTES, MAX_READ_RECORDS,
 };
 use hemicycle_journal::sqlite::SqliteStorage;
-use hemicycle_journal::{Hash, Head, Storage, StorageError, StoredRecord};
+use hemicycle_journal::{Hash, Head, Storage, StorageError, StoredCheckpoint, StoredRecord};
+use hemicycle_log::{Frontier, MemoryTree, NodeSource, Subtree};
 
 type Make<'a> = &'a dyn Fn() -> Box<dyn Storage>;
 
@@ -214,6 +216,133 @@ pub fn large_records_are_read_in_bounded_pages(make: Make) {
     assert_eq!(all(storage.as_ref()), stored);
 }
 
+/// Every complete subtree of a tree of `size` leaves.
+fn all_subtrees(size: u64) -> Vec<Subtree> {
+    let mut subtrees = Vec::new();
+    for level in 0..64u8 {
+        let count = size >> level;
+        if count == 0 {
+            break;
+        }
+        subtrees.extend((0..count).map(|index| Subtree { level, index }));
+    }
+    subtrees
+}
+
+pub fn the_merkle_tree_follows_every_append(make: Make) {
+    let mut storage = make();
+    let stored = records(1, 45);
+    let mut appended = 0usize;
+    for batch in [1usize, 2, 5, 8, 13, 16] {
+        storage.append(&stored[appended..appended + batch]).unwrap();
+        appended += batch;
+        let expected = MemoryTree::from_entries(
+            stored[..appended]
+                .iter()
+                .map(|record| record.canonical_bytes.clone()),
+        );
+        let subtrees = all_subtrees(appended as u64);
+        assert_eq!(
+            storage.subtree_hashes(&subtrees).unwrap(),
+            expected.subtree_hashes(&subtrees).unwrap(),
+            "after {appended} records"
+        );
+    }
+    // Out of range, too many: refused, never answered with a guess.
+    assert!(matches!(
+        storage.subtree_hashes(&[Subtree {
+            level: 0,
+            index: 45
+        }]),
+        Err(StorageError::SubtreeOutOfRange { .. })
+    ));
+    assert!(matches!(
+        storage.subtree_hashes(&[Subtree { level: 6, index: 0 }]),
+        Err(StorageError::SubtreeOutOfRange { .. })
+    ));
+    assert!(matches!(
+        storage.subtree_hashes(&[Subtree {
+            level: 63,
+            index: u64::MAX
+        }]),
+        Err(StorageError::SubtreeOutOfRange { .. })
+    ));
+    let too_many = vec![Subtree { level: 0, index: 0 }; MAX_SUBTREES_PER_READ + 1];
+    assert!(matches!(
+        storage.subtree_hashes(&too_many),
+        Err(StorageError::TooManySubtrees { .. })
+    ));
+}
+
+fn checkpoint_for(stored: &[StoredRecord], note: &str) -> StoredCheckpoint {
+    let mut frontier = Frontier::new();
+    for record in stored {
+        frontier
+            .push(hemicycle_log::leaf_hash(&record.canonical_bytes))
+            .unwrap();
+    }
+    StoredCheckpoint {
+        tree_size: stored.len() as u64,
+        root_hash: frontier.root(),
+        note: note.to_owned(),
+    }
+}
+
+pub fn checkpoints_are_stored_with_the_events_they_cover(make: Make) {
+    let mut storage = make();
+    let stored = records(1, 10);
+    storage.append(&stored[..4]).unwrap();
+    // A checkpoint of another size, or another root: refused, and the
+    // events of its batch are not stored either.
+    let wrong_size = checkpoint_for(&stored[..5], "a");
+    assert!(matches!(
+        storage.append_with_checkpoint(&stored[4..6], Some(&wrong_size)),
+        Err(StorageError::CheckpointNotAtHead {
+            tree_size: 5,
+            head: 6
+        })
+    ));
+    let mut wrong_root = checkpoint_for(&stored[..6], "b");
+    wrong_root.root_hash[0] ^= 1;
+    assert!(matches!(
+        storage.append_with_checkpoint(&stored[4..6], Some(&wrong_root)),
+        Err(StorageError::CheckpointRootMismatch { tree_size: 6 })
+    ));
+    assert_eq!(storage.len().unwrap(), 4);
+    assert_eq!(storage.latest_checkpoint().unwrap(), None);
+
+    let six = checkpoint_for(&stored[..6], "note of six\n");
+    storage
+        .append_with_checkpoint(&stored[4..6], Some(&six))
+        .unwrap();
+    assert_eq!(storage.len().unwrap(), 6);
+    assert_eq!(storage.latest_checkpoint().unwrap(), Some(six.clone()));
+    // Again at the same size: refused.
+    assert!(matches!(
+        storage.append_with_checkpoint(&[], Some(&six)),
+        Err(StorageError::CheckpointNotNewer {
+            tree_size: 6,
+            latest: 6
+        })
+    ));
+    // A checkpoint alone, of the events as they are.
+    storage.append(&stored[6..9]).unwrap();
+    let nine = checkpoint_for(&stored[..9], "note of nine\n");
+    storage.append_with_checkpoint(&[], Some(&nine)).unwrap();
+    assert_eq!(
+        storage.checkpoints(0, 10).unwrap(),
+        vec![six.clone(), nine.clone()]
+    );
+    assert_eq!(storage.checkpoints(7, 10).unwrap(), vec![nine.clone()]);
+    assert_eq!(storage.checkpoints(0, 1).unwrap(), vec![six]);
+    assert_eq!(storage.checkpoints(10, 10).unwrap(), vec![]);
+    assert!(matches!(
+        storage.checkpoints(0, MAX_READ_RECORDS + 1),
+        Err(StorageError::ReadLimitTooLarge { .. })
+    ));
+    assert_eq!(storage.latest_checkpoint().unwrap(), Some(nine));
+}
+
 /// Runs every single-connection check against stores made by `make`.
 pub fn run_contract_suite(make: impl Fn() -> Box<dyn Storage>) {
     let make: Make = &make;
@@ -228,6 +357,8 @@ pub fn run_contract_suite(make: impl Fn() -> Box<dyn Storage>) {
     read_limit_is_bounded(make);
     batch_limits_are_enforced(make);
     large_records_are_read_in_bounded_pages(make);
+    the_merkle_tree_follows_every_append(make);
+    checkpoints_are_stored_with_the_events_they_cover(make);
 }
 
 /// Opens new connections to one store.
@@ -335,6 +466,14 @@ macro_rules! storage_contract {
             #[test]
             fn large_records_are_read_in_bounded_pages() {
                 super::large_records_are_read_in_bounded_pages(&make);
+            }
+            #[test]
+            fn the_merkle_tree_follows_every_append() {
+                super::the_merkle_tree_follows_every_append(&make);
+            }
+            #[test]
+            fn checkpoints_are_stored_with_the_events_they_cover() {
+                super::checkpoints_are_stored_with_the_events_they_cover(&make);
             }
         }
     };

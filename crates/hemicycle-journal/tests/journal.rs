@@ -303,18 +303,18 @@ fn an_unknown_format_version_is_refused() {
     set_meta(
         &file.path,
         "UPDATE journal_meta SET value = ?1 WHERE key = 'format_version'",
-        "2",
+        "3",
     );
     let error = SqliteStorage::open(&file.path).unwrap_err();
     assert!(
         matches!(
             &error,
-            StorageError::UnknownFormatVersion { found, supported: 1 } if found == "2"
+            StorageError::UnknownFormatVersion { found, supported: 2 } if found == "3"
         ),
         "{error:?}"
     );
     assert!(
-        error.to_string().contains("format version \"2\""),
+        error.to_string().contains("format version \"3\""),
         "{error}"
     );
 }

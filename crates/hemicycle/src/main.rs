@@ -2,6 +2,10 @@
 //! crates; this file parses arguments, chooses the storage backend from the database URL
 //! (the only place that does), does the file I/O, and prints.
 
+mod analyze;
+mod interop;
+mod log;
+
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,6 +23,7 @@ use hemicycle_scenario::{parse_scenario, parse_standing_orders, preset, Scenario
 const DEFAULT_DATABASE: &str = "sqlite://hemicycle.db";
 const DEMO_DATABASE_FILE: &str = "hemicycle-demo.db";
 const DEMO_CHART_FILE: &str = "hemicycle-demo.svg";
+const DEMO_KEY_FILE: &str = "hemicycle-demo.key";
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +38,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Subcommands {
+    /// Explain what happened: attendance, quorum, cohesion, voting power, ideal points.
+    #[command(subcommand)]
+    Analyze(analyze::AnalyzeCommand),
     /// Replay the extraordinary sitting of Iraq's Council of Representatives of
     /// 5 January 2020, print its record and draw its seat chart.
     Demo {
@@ -48,6 +56,9 @@ enum Subcommands {
         /// Write the record to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// The checkpoint signing key to create; default: beside the journal.
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// Establish a new chamber from a preset or a standing-orders file.
     Init {
@@ -69,6 +80,9 @@ enum Subcommands {
         seats: Option<u32>,
         #[arg(long, default_value = DEFAULT_DATABASE)]
         database: String,
+        /// The checkpoint signing key to create; default: beside the journal (hemicycle.key).
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// List the standing-orders presets.
     Presets,
@@ -115,6 +129,51 @@ enum Subcommands {
     Verify {
         #[arg(long, default_value = DEFAULT_DATABASE)]
         database: String,
+        /// Also check the log against a witness's file of signed checkpoints seen earlier.
+        #[arg(long)]
+        witness: Option<PathBuf>,
+        /// The chamber's verifier key (or a file holding it) to check signatures with;
+        /// default: the public half of the key beside the journal. Checks the log too.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// The transparency log: checkpoints, the public key, proofs, entries.
+    Log {
+        #[command(subcommand)]
+        command: log::LogCommand,
+    },
+    /// Write the receipt of a member's ballot: the event, its signed checkpoint and proof.
+    Receipt {
+        #[arg(long)]
+        division: String,
+        #[arg(long)]
+        member: String,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = DEFAULT_DATABASE)]
+        database: String,
+    },
+    /// Import Popolo JSON, Voteview roll-call CSV or the one-vote Senate table.
+    #[command(subcommand)]
+    Import(interop::ImportCommand),
+    /// Export Popolo JSON, Voteview CSV, or a sitting's record as Akoma Ntoso XML.
+    #[command(subcommand)]
+    Export(interop::ExportCommand),
+    /// Check a ballot receipt offline with the chamber's public verifier key.
+    VerifyReceipt {
+        file: PathBuf,
+        /// The verifier key line (name+keyid+base64), or a file holding it.
+        #[arg(long)]
+        key: String,
+        /// Also require the ballot to be in this division.
+        #[arg(long)]
+        division: Option<String>,
+        /// Also require the ballot to be this member's.
+        #[arg(long)]
+        member: Option<String>,
+        /// Also require this choice (yes, no, abstain).
+        #[arg(long)]
+        choice: Option<String>,
     },
 }
 
@@ -132,14 +191,16 @@ fn run(cli: Cli) -> Result<()> {
             chart,
             roll_call,
             output,
-        } => demo(database, &chart, roll_call, output.as_deref()),
+            key,
+        } => demo(database, &chart, roll_call, output.as_deref(), key),
         Subcommands::Init {
             preset: preset_name,
             standing_orders,
             name,
             seats,
             database,
-        } => init(preset_name, standing_orders, name, seats, &database),
+            key,
+        } => init(preset_name, standing_orders, name, seats, &database, key),
         Subcommands::Presets => {
             for (name, description, _) in PRESETS {
                 println!("{name:<22} {description}");
@@ -201,7 +262,51 @@ fn run(cli: Cli) -> Result<()> {
                 output.as_deref(),
             )
         }
-        Subcommands::Verify { database } => verify(&database),
+        Subcommands::Verify {
+            database,
+            witness,
+            key,
+        } => {
+            // The log check comes first: against a witness, a rewritten history is
+            // reported as such even when its events would also fail to replay.
+            if witness.is_some() || key.is_some() {
+                if let Some(path) = sqlite_path(&database) {
+                    if !path.exists() {
+                        bail!("no journal at {}", path.display());
+                    }
+                }
+                log::verify_log(
+                    &database,
+                    &*open_storage(&database)?,
+                    witness.as_deref(),
+                    key.as_deref(),
+                )?;
+            }
+            verify(&database)
+        }
+        Subcommands::Analyze(command) => analyze::run(command),
+        Subcommands::Log { command } => log::run(command),
+        Subcommands::Import(command) => interop::import(command),
+        Subcommands::Export(command) => interop::export(command),
+        Subcommands::Receipt {
+            division,
+            member,
+            output,
+            database,
+        } => log::receipt(&database, &division, &member, output.as_deref()),
+        Subcommands::VerifyReceipt {
+            file,
+            key,
+            division,
+            member,
+            choice,
+        } => log::verify_receipt(
+            &file,
+            &key,
+            division.as_deref(),
+            member.as_deref(),
+            choice.as_deref(),
+        ),
     }
 }
 
@@ -267,11 +372,17 @@ fn demo(
     chart: &Path,
     roll_call: bool,
     output: Option<&Path>,
+    key: Option<PathBuf>,
 ) -> Result<()> {
     let database = match database {
         Some(url) => url,
         None => {
-            // The demo's own journal is rebuilt on every run, so remove the previous one.
+            // The demo's own journal is rebuilt on every run, so remove the previous one
+            // (and the previous demo key, which signed only that journal).
+            if key.is_none() && Path::new(DEMO_KEY_FILE).exists() {
+                fs::remove_file(DEMO_KEY_FILE)
+                    .with_context(|| format!("removing the previous demo key {DEMO_KEY_FILE}"))?;
+            }
             for suffix in ["", "-wal", "-shm"] {
                 let path = PathBuf::from(format!("{DEMO_DATABASE_FILE}{suffix}"));
                 if path.exists() {
@@ -288,7 +399,21 @@ fn demo(
         hemicycle_scenario::DEMO_SCENARIO_NAME,
         &|name| Err(format!("the demo scenario uses presets only, not {name}")),
     )?;
-    replay(&scenario, &database, Some(chart), roll_call, output)?;
+    let key_file = log::key_path(&database, key)?;
+    let signer = log::create_key(&key_file, &log::log_name(&scenario.chamber.name))?;
+    eprintln!(
+        "Checkpoint signing key written to {} (owner-only); verifier key: {}",
+        key_file.display(),
+        signer.verifier()
+    );
+    replay_signed(
+        &scenario,
+        &database,
+        Some(chart),
+        roll_call,
+        output,
+        Some(signer),
+    )?;
     eprintln!(
         "Journal written to {database}; check it with `hemicycle verify --database {database}`."
     );
@@ -302,7 +427,22 @@ fn replay(
     roll_call: bool,
     output: Option<&Path>,
 ) -> Result<()> {
+    replay_signed(scenario, database, chart, roll_call, output, None)
+}
+
+/// Like `replay`, signing checkpoints with `signer` if given.
+fn replay_signed(
+    scenario: &Scenario,
+    database: &str,
+    chart: Option<&Path>,
+    roll_call: bool,
+    output: Option<&Path>,
+    signer: Option<hemicycle_log::SignerKey>,
+) -> Result<()> {
     let mut chamber = open_empty(database)?;
+    if let Some(signer) = signer {
+        chamber.set_signer(signer);
+    }
     chamber.run_scenario(scenario)?;
     let state = chamber.state();
     let mut text = format!("{}\n\n", scenario.title);
@@ -326,6 +466,7 @@ fn init(
     name: Option<String>,
     seats: Option<u32>,
     database: &str,
+    key: Option<PathBuf>,
 ) -> Result<()> {
     let mut rules = match (preset_name, standing_orders) {
         (Some(preset_name), _) => preset(&preset_name)?,
@@ -343,6 +484,9 @@ fn init(
         rules.seats = seats;
     }
     let mut chamber = open_empty(database)?;
+    // The key is made before the chamber exists, so a failure leaves no chamber without a key.
+    let key_file = log::key_path(database, key)?;
+    let signer = log::create_key(&key_file, &log::log_name(&rules.name))?;
     let context = Context {
         at: chrono::Local::now().fixed_offset(),
         actor: Actor::System,
@@ -358,6 +502,14 @@ fn init(
     println!(
         "Established {} ({} seats) in {database}.",
         rules.name, rules.seats
+    );
+    chamber.set_signer(signer.clone());
+    chamber.sign_checkpoint()?;
+    println!(
+        "Checkpoint signing key written to {} (owner-only; keep it secret).
+Verifier key: {}",
+        key_file.display(),
+        signer.verifier()
     );
     Ok(())
 }

@@ -6,7 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use hemicycle_journal::sqlite::SqliteStorage;
-use hemicycle_journal::{Hash, Head, Journal, NewEvent, Storage, StorageError, StoredRecord};
+use hemicycle_journal::{
+    Hash, Head, Journal, NewEvent, Storage, StorageError, StoredCheckpoint, StoredRecord,
+};
+use hemicycle_log::{Subtree, TreeHash};
 use rusqlite::{params, Connection};
 use tempfile::TempDir;
 
@@ -36,8 +39,28 @@ impl Storage for TempSqlite {
         self.storage.head()
     }
 
-    fn append(&mut self, records: &[StoredRecord]) -> Result<(), StorageError> {
-        self.storage.append(records)
+    fn append_with_checkpoint(
+        &mut self,
+        records: &[StoredRecord],
+        checkpoint: Option<&StoredCheckpoint>,
+    ) -> Result<(), StorageError> {
+        self.storage.append_with_checkpoint(records, checkpoint)
+    }
+
+    fn subtree_hashes(&self, subtrees: &[Subtree]) -> Result<Vec<TreeHash>, StorageError> {
+        self.storage.subtree_hashes(subtrees)
+    }
+
+    fn checkpoints(
+        &self,
+        from_tree_size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StorageError> {
+        self.storage.checkpoints(from_tree_size, limit)
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StorageError> {
+        self.storage.latest_checkpoint()
     }
 
     fn read(&self, from_sequence: u64, limit: usize) -> Result<Vec<StoredRecord>, StorageError> {
@@ -80,7 +103,11 @@ pub fn tamper_connection(path: &Path) -> Connection {
         .execute_batch(
             "PRAGMA ignore_check_constraints = ON;
              DROP TRIGGER IF EXISTS events_no_update;
-             DROP TRIGGER IF EXISTS events_no_delete;",
+             DROP TRIGGER IF EXISTS events_no_delete;
+             DROP TRIGGER IF EXISTS tree_hashes_no_update;
+             DROP TRIGGER IF EXISTS tree_hashes_no_delete;
+             DROP TRIGGER IF EXISTS checkpoints_no_update;
+             DROP TRIGGER IF EXISTS checkpoints_no_delete;",
         )
         .expect("drop the append-only triggers");
     connection
