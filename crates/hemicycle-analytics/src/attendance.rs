@@ -6,7 +6,11 @@
 //! Sittings still only convened with nobody checked in (not held yet) are left out.
 //! Participation counts recorded divisions (a ballot by name) and secret ballots
 //! (recorded participation); a show of hands records no names and is left out.
+//! Historical divisions (imported, kept as recorded) dated within a period count for
+//! participation only: every member the source lists could take part, and took part
+//! with a yes, no or abstention; they record no sitting, so no presence.
 
+use hemicycle_core::history::{RecordedDivision, RecordedOption};
 use hemicycle_core::ids::{BlocId, SittingId};
 use hemicycle_core::model::{Date, DivisionMethod, Presence};
 use hemicycle_core::state::{Division, Member, Sitting, SittingStatus};
@@ -173,6 +177,61 @@ pub fn sittings_in<'a>(
     }
 }
 
+/// The historical divisions (imported, kept as recorded) a scope covers, by date: those
+/// dated within a period; none for a single sitting, since they belong to no sitting.
+pub fn recorded_in<'a>(state: &'a State, scope: &Scope) -> Vec<&'a RecordedDivision> {
+    match scope {
+        Scope::Sitting(_) => Vec::new(),
+        Scope::Period(period) => {
+            let mut chosen: Vec<&RecordedDivision> = state
+                .recorded_divisions
+                .values()
+                .filter(|division| period.contains(division.on))
+                .collect();
+            // Stable: divisions of one day keep the order they were recorded in.
+            chosen.sort_by_key(|division| division.on);
+            chosen
+        }
+    }
+}
+
+/// Something a scope covers: a sitting of the chamber, or a historical division.
+#[derive(Debug, Clone, Copy)]
+pub enum Covered<'a> {
+    Sitting(&'a Sitting),
+    Recorded(&'a RecordedDivision),
+}
+
+/// The sittings and the historical divisions a scope covers, in date order (a
+/// historical division comes before the sittings of later dates, after those of its
+/// own). A period with neither is [`AnalyticsError::NoSittings`].
+pub fn covered_by<'a>(state: &'a State, scope: &Scope) -> Result<Vec<Covered<'a>>, AnalyticsError> {
+    let recorded = recorded_in(state, scope);
+    let sittings = match sittings_in(state, scope) {
+        Ok(sittings) => sittings,
+        Err(AnalyticsError::NoSittings(_)) if !recorded.is_empty() => Vec::new(),
+        Err(error) => return Err(error),
+    };
+    let mut all = Vec::with_capacity(sittings.len() + recorded.len());
+    let mut recorded = recorded.into_iter().peekable();
+    for sitting in sittings {
+        while let Some(division) = recorded.next_if(|division| division.on < sitting.date()) {
+            all.push(Covered::Recorded(division));
+        }
+        all.push(Covered::Sitting(sitting));
+    }
+    all.extend(recorded.map(Covered::Recorded));
+    Ok(all)
+}
+
+/// Whether a recorded option is taking part: a yes, no or abstention.
+pub fn recorded_taking_part(option: RecordedOption) -> bool {
+    matches!(
+        option,
+        RecordedOption::Yes | RecordedOption::No | RecordedOption::Abstain
+    )
+}
+
 fn was_held(sitting: &Sitting) -> bool {
     sitting.status != SittingStatus::Convened || !sitting.attendance.is_empty()
 }
@@ -239,7 +298,14 @@ fn bloc_order(state: &State) -> Vec<Option<BlocId>> {
 }
 
 pub fn attendance(state: &State, scope: &Scope) -> Result<AttendanceReport, AnalyticsError> {
-    let sittings = sittings_in(state, scope)?;
+    let covered = covered_by(state, scope)?;
+    let sittings: Vec<&Sitting> = covered
+        .iter()
+        .filter_map(|covered| match covered {
+            Covered::Sitting(sitting) => Some(*sitting),
+            Covered::Recorded(_) => None,
+        })
+        .collect();
     let mut members: IndexMap<String, MemberAttendance> = IndexMap::new();
     let mut blocs: IndexMap<Option<BlocId>, BlocAttendance> = bloc_order(state)
         .into_iter()
@@ -250,7 +316,33 @@ pub fn attendance(state: &State, scope: &Scope) -> Result<AttendanceReport, Anal
         .collect();
     let mut summaries = Vec::new();
     let mut totals = PresenceCounts::default();
-    for sitting in &sittings {
+    for covered in &covered {
+        let sitting = match covered {
+            Covered::Sitting(sitting) => sitting,
+            Covered::Recorded(recorded) => {
+                // Participation only: a historical division records no sitting's
+                // attendance. Everyone the source lists could take part.
+                for (member, option) in &recorded.votes {
+                    let Some(member) = state.members.get(member) else {
+                        continue;
+                    };
+                    let bloc = member.bloc_on(recorded.on);
+                    let voted = u32::from(recorded_taking_part(*option));
+                    let entry = members
+                        .entry(member.id.to_string())
+                        .or_insert_with(|| empty_member(member));
+                    entry.bloc = bloc.map(|bloc| bloc.to_string());
+                    entry.participation.divisions += 1;
+                    entry.participation.taken_part += voted;
+                    let bloc_entry = blocs
+                        .entry(bloc.cloned())
+                        .or_insert_with(|| empty_bloc(state, bloc));
+                    bloc_entry.participation.divisions += 1;
+                    bloc_entry.participation.taken_part += voted;
+                }
+                continue;
+            }
+        };
         let divisions = divisions_naming_participants(state, sitting);
         let mut presence_here = PresenceCounts::default();
         for (member, bloc) in members_of_sitting(state, sitting) {
@@ -264,14 +356,7 @@ pub fn attendance(state: &State, scope: &Scope) -> Result<AttendanceReport, Anal
             let held = count(divisions.iter());
             let entry = members
                 .entry(member.id.to_string())
-                .or_insert_with(|| MemberAttendance {
-                    member: member.id.to_string(),
-                    name: member.name.clone(),
-                    bloc: None,
-                    presence: PresenceCounts::default(),
-                    participation: Participation::default(),
-                    participation_rate: None,
-                });
+                .or_insert_with(|| empty_member(member));
             entry.bloc = bloc.map(|bloc| bloc.to_string());
             entry.presence.add(presence);
             entry.participation.divisions += held;
@@ -311,7 +396,7 @@ pub fn attendance(state: &State, scope: &Scope) -> Result<AttendanceReport, Anal
     }
     let blocs = blocs
         .into_values()
-        .filter(|bloc| bloc.presence.total() > 0)
+        .filter(|bloc| bloc.presence.total() > 0 || bloc.participation.divisions > 0)
         .map(|mut bloc| {
             bloc.presence_rate = bloc.presence.presence_rate();
             bloc.participation_rate = bloc.participation.rate();
@@ -326,6 +411,17 @@ pub fn attendance(state: &State, scope: &Scope) -> Result<AttendanceReport, Anal
         totals,
         notices: notices(state, &sittings),
     })
+}
+
+fn empty_member(member: &Member) -> MemberAttendance {
+    MemberAttendance {
+        member: member.id.to_string(),
+        name: member.name.clone(),
+        bloc: None,
+        presence: PresenceCounts::default(),
+        participation: Participation::default(),
+        participation_rate: None,
+    }
 }
 
 fn empty_bloc(state: &State, bloc: Option<&BlocId>) -> BlocAttendance {

@@ -12,17 +12,24 @@
 //!   position where those positions were the same.
 //!
 //! Recorded divisions on motions only: elections have no yes/no sides and secret
-//! ballots and shows of hands record no names. An index with nothing to measure (a
+//! ballots and shows of hands record no names. Historical divisions (imported, kept as
+//! recorded: [`State::recorded_divisions`]) dated within a period are measured too, in
+//! date order with the sittings: their members are those the source lists, each in the
+//! bloc they belonged to on the division's date; absent and not voting are non-voters. An index with nothing to measure (a
 //! bloc with no votes in a division) is `None`, never NaN.
 
+use std::collections::BTreeSet;
+
+use hemicycle_core::history::RecordedOption;
 use hemicycle_core::ids::BlocId;
 use hemicycle_core::model::{Choice, Date, DivisionMethod, Question};
+use hemicycle_core::state::{Member, Sitting};
 use hemicycle_core::State;
 use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::attendance::{
-    bloc_label, members_of_sitting, notices, scope_in_words, share, sittings_in, Scope,
+    bloc_label, covered_by, members_of_sitting, notices, scope_in_words, share, Covered, Scope,
 };
 use crate::error::AnalyticsError;
 
@@ -59,6 +66,16 @@ impl Position {
             Choice::No => Some(Position::No),
             Choice::Abstain => Some(Position::Abstain),
             Choice::Candidate(_) => None,
+        }
+    }
+
+    /// The position of a vote in a historical division; none for absent or not voting.
+    fn recorded(option: RecordedOption) -> Option<Self> {
+        match option {
+            RecordedOption::Yes => Some(Position::Yes),
+            RecordedOption::No => Some(Position::No),
+            RecordedOption::Abstain => Some(Position::Abstain),
+            RecordedOption::Absent | RecordedOption::NotVoting => None,
         }
     }
 
@@ -111,7 +128,10 @@ pub fn plurality(yes: u32, no: u32, abstain: u32) -> Option<Position> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DivisionCohesion {
     pub division: String,
-    pub sitting: String,
+    /// The sitting it was held in; none for a historical division (imported, kept as
+    /// recorded), which belongs to no sitting of this chamber.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sitting: Option<String>,
     pub date: Date,
     pub title: String,
     /// By bloc label, in roster order.
@@ -167,32 +187,147 @@ pub struct CohesionReport {
     pub notices: Vec<String>,
 }
 
+/// One member's vote in a division being measured, with their bloc that day.
+type Voter<'a> = (&'a Member, Option<&'a BlocId>, Option<Position>);
+
+/// Everything measured so far, division by division.
+struct Tally {
+    order: IndexMap<Option<BlocId>, usize>,
+    divisions: Vec<DivisionCohesion>,
+    votes_by_division: Vec<Vec<BlocVotes>>,
+    loyalty: IndexMap<String, MemberLoyalty>,
+    bloc_members: IndexMap<Option<BlocId>, BTreeSet<String>>,
+}
+
+impl Tally {
+    /// Counts a member (and their bloc) as in scope.
+    fn count_member(&mut self, member: &Member, bloc: Option<&BlocId>) {
+        if !self.order.contains_key(&bloc.cloned()) {
+            let next = self.order.len();
+            self.order.insert(bloc.cloned(), next);
+        }
+        self.bloc_members
+            .entry(bloc.cloned())
+            .or_default()
+            .insert(member.id.to_string());
+    }
+
+    /// Measures one division: `voters` are the members it counts (all already counted
+    /// in scope), each with their bloc and vote.
+    fn measure(&mut self, state: &State, mut division: DivisionCohesion, voters: &[Voter<'_>]) {
+        let order = &self.order;
+        let mut votes = vec![BlocVotes::default(); order.len()];
+        for (_, bloc, own) in voters {
+            let slot = &mut votes[order[&bloc.cloned()]];
+            match own {
+                Some(Position::Yes) => slot.yes += 1,
+                Some(Position::No) => slot.no += 1,
+                Some(Position::Abstain) => slot.abstain += 1,
+                None => slot.not_voting += 1,
+            }
+        }
+        for slot in &mut votes {
+            slot.finish();
+        }
+        for (member, bloc, own) in voters {
+            let Some(own) = own else {
+                continue;
+            };
+            let Some(position) = votes[order[&bloc.cloned()]].position else {
+                continue;
+            };
+            let entry = self
+                .loyalty
+                .entry(member.id.to_string())
+                .or_insert_with(|| MemberLoyalty {
+                    member: member.id.to_string(),
+                    name: member.name.clone(),
+                    bloc: None,
+                    votes_counted: 0,
+                    with_bloc: 0,
+                    defections: 0,
+                    loyalty: None,
+                    defected_in: Vec::new(),
+                });
+            entry.bloc = bloc.map(|bloc| bloc.to_string());
+            entry.votes_counted += 1;
+            if *own == position {
+                entry.with_bloc += 1;
+            } else {
+                entry.defections += 1;
+                if entry.defected_in.len() < MAX_DEFECTIONS_LISTED {
+                    entry.defected_in.push(division.division.clone());
+                }
+            }
+        }
+        division.blocs = order
+            .keys()
+            .zip(&votes)
+            .filter(|(_, slot)| slot.yes + slot.no + slot.abstain + slot.not_voting > 0)
+            .map(|(bloc, slot)| (bloc_label(state, bloc.as_ref()), *slot))
+            .collect();
+        self.divisions.push(division);
+        self.votes_by_division.push(votes);
+    }
+}
+
 pub fn cohesion(state: &State, scope: &Scope) -> Result<CohesionReport, AnalyticsError> {
-    let sittings = sittings_in(state, scope)?;
-    let mut order: IndexMap<Option<BlocId>, usize> = state
-        .blocs
-        .keys()
-        .cloned()
-        .enumerate()
-        .map(|(index, bloc)| (Some(bloc), index))
+    let covered = covered_by(state, scope)?;
+    let sittings: Vec<&Sitting> = covered
+        .iter()
+        .filter_map(|covered| match covered {
+            Covered::Sitting(sitting) => Some(*sitting),
+            Covered::Recorded(_) => None,
+        })
         .collect();
-    let mut divisions = Vec::new();
-    let mut votes_by_division: Vec<Vec<BlocVotes>> = Vec::new();
-    let mut loyalty: IndexMap<String, MemberLoyalty> = IndexMap::new();
-    let mut bloc_members: IndexMap<Option<BlocId>, std::collections::BTreeSet<String>> =
-        IndexMap::new();
+    let mut tally = Tally {
+        order: state
+            .blocs
+            .keys()
+            .cloned()
+            .enumerate()
+            .map(|(index, bloc)| (Some(bloc), index))
+            .collect(),
+        divisions: Vec::new(),
+        votes_by_division: Vec::new(),
+        loyalty: IndexMap::new(),
+        bloc_members: IndexMap::new(),
+    };
     let mut left_out = Vec::new();
-    for sitting in &sittings {
+    for covered in &covered {
+        let sitting = match covered {
+            Covered::Sitting(sitting) => sitting,
+            Covered::Recorded(recorded) => {
+                // Every member the source lists, with their bloc on the day.
+                let voters: Vec<Voter<'_>> = recorded
+                    .votes
+                    .iter()
+                    .filter_map(|(member, option)| {
+                        let member = state.members.get(member)?;
+                        Some((
+                            member,
+                            member.bloc_on(recorded.on),
+                            Position::recorded(*option),
+                        ))
+                    })
+                    .collect();
+                for (member, bloc, _) in &voters {
+                    tally.count_member(member, *bloc);
+                }
+                let division = DivisionCohesion {
+                    division: recorded.id.to_string(),
+                    sitting: None,
+                    date: recorded.on,
+                    title: recorded.question.clone(),
+                    blocs: Vec::new(),
+                };
+                tally.measure(state, division, &voters);
+                continue;
+            }
+        };
         let members = members_of_sitting(state, sitting);
         for (member, bloc) in &members {
-            if !order.contains_key(&bloc.cloned()) {
-                let next = order.len();
-                order.insert(bloc.cloned(), next);
-            }
-            bloc_members
-                .entry(bloc.cloned())
-                .or_default()
-                .insert(member.id.to_string());
+            tally.count_member(member, *bloc);
         }
         for division in state
             .divisions
@@ -217,64 +352,33 @@ pub fn cohesion(state: &State, scope: &Scope) -> Result<CohesionReport, Analytic
                 ));
                 continue;
             }
-            let mut votes = vec![BlocVotes::default(); order.len()];
-            for (member, bloc) in &members {
-                let slot = &mut votes[order[&bloc.cloned()]];
-                match division.ballots.get(&member.id).and_then(Position::of) {
-                    Some(Position::Yes) => slot.yes += 1,
-                    Some(Position::No) => slot.no += 1,
-                    Some(Position::Abstain) => slot.abstain += 1,
-                    None => slot.not_voting += 1,
-                }
-            }
-            for slot in &mut votes {
-                slot.finish();
-            }
-            for (member, bloc) in &members {
-                let Some(own) = division.ballots.get(&member.id).and_then(Position::of) else {
-                    continue;
-                };
-                let Some(position) = votes[order[&bloc.cloned()]].position else {
-                    continue;
-                };
-                let entry = loyalty
-                    .entry(member.id.to_string())
-                    .or_insert_with(|| MemberLoyalty {
-                        member: member.id.to_string(),
-                        name: member.name.clone(),
-                        bloc: None,
-                        votes_counted: 0,
-                        with_bloc: 0,
-                        defections: 0,
-                        loyalty: None,
-                        defected_in: Vec::new(),
-                    });
-                entry.bloc = bloc.map(|bloc| bloc.to_string());
-                entry.votes_counted += 1;
-                if own == position {
-                    entry.with_bloc += 1;
-                } else {
-                    entry.defections += 1;
-                    if entry.defected_in.len() < MAX_DEFECTIONS_LISTED {
-                        entry.defected_in.push(division.id.to_string());
-                    }
-                }
-            }
-            divisions.push(DivisionCohesion {
+            let voters: Vec<Voter<'_>> = members
+                .iter()
+                .map(|(member, bloc)| {
+                    (
+                        *member,
+                        *bloc,
+                        division.ballots.get(&member.id).and_then(Position::of),
+                    )
+                })
+                .collect();
+            let measured = DivisionCohesion {
                 division: division.id.to_string(),
-                sitting: sitting.id.to_string(),
+                sitting: Some(sitting.id.to_string()),
                 date: sitting.date(),
                 title,
-                blocs: order
-                    .keys()
-                    .zip(&votes)
-                    .filter(|(_, slot)| slot.yes + slot.no + slot.abstain + slot.not_voting > 0)
-                    .map(|(bloc, slot)| (bloc_label(state, bloc.as_ref()), *slot))
-                    .collect(),
-            });
-            votes_by_division.push(votes);
+                blocs: Vec::new(),
+            };
+            tally.measure(state, measured, &voters);
         }
     }
+    let Tally {
+        order,
+        divisions,
+        votes_by_division,
+        loyalty,
+        bloc_members,
+    } = tally;
     // Blocs that had members in scope, in roster order.
     let present_blocs: Vec<(Option<BlocId>, usize)> = order
         .iter()

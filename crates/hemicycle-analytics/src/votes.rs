@@ -6,19 +6,22 @@
 //! - [`VoteMatrix::from_wide_csv`]: one row per division, one column per member,
 //!   cells `1`, `0`, `NA` or empty (the layout of the Supreme Court file).
 //! - [`VoteMatrix::from_state`]: a chamber's recorded divisions on motions (yes is
-//!   yea, no is nay, abstentions and absences are missing), members labelled by bloc.
+//!   yea, no is nay, abstentions and absences are missing), members labelled by bloc,
+//!   with the historical divisions imported into it (Popolo, Voteview, the Senate
+//!   table) dated within the scope.
 //! - [`VoteMatrixBuilder`]: one vote at a time, by name. A Voteview history feeds
 //!   it directly: each row of a Voteview votes file (rollnumber, icpsr, cast_code)
 //!   becomes `add_vote(rollnumber, icpsr, …)` with cast codes 1–3 yea and 4–6 nay
 //!   (7–9, present or not voting, are missing), and the members file gives each
 //!   icpsr a name and party through [`VoteMatrixBuilder::add_member`].
 
+use hemicycle_core::history::RecordedOption;
 use hemicycle_core::model::{Choice, DivisionMethod, Question};
 use hemicycle_core::State;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::attendance::{bloc_label, members_of_sitting, sittings_in, Scope};
+use crate::attendance::{bloc_label, covered_by, members_of_sitting, Covered, Scope};
 use crate::error::AnalyticsError;
 
 /// At most this many members (columns).
@@ -162,10 +165,42 @@ impl VoteMatrix {
         builder.build()
     }
 
-    /// The recorded divisions on motions in scope.
+    /// The recorded divisions on motions in scope, and the historical divisions
+    /// (imported, kept as recorded) dated within it, in date order. A historical
+    /// division's yes is yea and its no nay; its voters are labelled by their bloc on
+    /// its date when not already labelled.
     pub fn from_state(state: &State, scope: &Scope) -> Result<Self, AnalyticsError> {
         let mut builder = VoteMatrixBuilder::default();
-        for sitting in sittings_in(state, scope)? {
+        for covered in covered_by(state, scope)? {
+            let sitting = match covered {
+                Covered::Sitting(sitting) => sitting,
+                Covered::Recorded(recorded) => {
+                    let row = builder.add_division(recorded.id.as_str())?;
+                    for (member, option) in &recorded.votes {
+                        // Everyone listed is a column, as every member of a sitting is.
+                        let column = match builder.members.get(member.as_str()) {
+                            Some(column) => *column,
+                            None => {
+                                let bloc = state
+                                    .members
+                                    .get(member)
+                                    .and_then(|record| record.bloc_on(recorded.on));
+                                builder.add_member(
+                                    member.as_str(),
+                                    bloc.map(|bloc| bloc_label(state, Some(bloc))),
+                                )?
+                            }
+                        };
+                        let vote = match option {
+                            RecordedOption::Yes => Vote::Yea,
+                            RecordedOption::No => Vote::Nay,
+                            _ => continue,
+                        };
+                        builder.add_vote_by_index(row, column, vote)?;
+                    }
+                    continue;
+                }
+            };
             let members = members_of_sitting(state, sitting);
             for (member, bloc) in &members {
                 if !builder.members.contains_key(member.id.as_str()) {

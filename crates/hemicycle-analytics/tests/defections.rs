@@ -11,6 +11,7 @@ use hemicycle_analytics::cohesion::{
     agreement_index, cohesion, plurality, rice_index, BlocCohesion, BlocVotes, CohesionReport,
     DivisionCohesion, MemberLoyalty, Position,
 };
+use hemicycle_analytics::votes::VoteMatrix;
 use hemicycle_core::history::RecordedOption;
 use hemicycle_core::ids::{DivisionId, SittingId};
 use hemicycle_core::model::{Choice, Timestamp};
@@ -579,8 +580,8 @@ fn shared() -> PathBuf {
     path
 }
 
-#[test]
-fn senate_2002_party_split_through_the_cohesion_functions() {
+/// A chamber holding only the Senate roll call, imported from its table.
+fn senate() -> State {
     let file = shared().join("data/us-senate-2002-iraq-use-of-force.csv");
     let bytes = std::fs::read(&file)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
@@ -612,7 +613,12 @@ fn senate_2002_party_split_through_the_cohesion_functions() {
     chamber
         .execute_batch(&plan.commands)
         .expect("the import runs");
-    let state = chamber.state();
+    chamber.state().clone()
+}
+
+#[test]
+fn senate_2002_party_split_through_the_cohesion_functions() {
+    let state = senate();
     assert_eq!(state.recorded_divisions.len(), 1);
     let division = state.recorded_divisions.values().next().unwrap();
 
@@ -630,24 +636,33 @@ fn senate_2002_party_split_through_the_cohesion_functions() {
             other => panic!("{senator} {other:?}: every senator voted"),
         }
     }
-    let republicans = by_bloc["republican"];
+    // The published split: Republicans 48–1; the other 51 senators 29–22, that is
+    // 50 Democrats 29–21 and Jeffords, "JEFFORDS (Indep VT)" in the file, the one
+    // independent, no. Exactly these three blocs.
+    let expected: BTreeMap<String, (u32, u32, u32)> = [
+        ("republican".to_owned(), (48, 1, 0)),
+        ("democratic".to_owned(), (29, 21, 0)),
+        ("independent".to_owned(), (0, 1, 0)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(by_bloc, expected);
     let others = by_bloc
         .iter()
         .filter(|(bloc_id, _)| bloc_id.as_str() != "republican")
         .fold((0, 0, 0), |sum, (_, counts)| {
             (sum.0 + counts.0, sum.1 + counts.1, sum.2 + counts.2)
         });
-    assert_eq!(republicans, (48, 1, 0));
     assert_eq!(others, (29, 22, 0));
-    assert_eq!(by_bloc["democratic"], (29, 21, 0));
-    // Jeffords, the one independent, is "(Indep VT)" in the file: whatever bloc the
-    // import names for that, it is a bloc of one that voted no.
-    let independents: Vec<_> = by_bloc
-        .iter()
-        .filter(|(bloc_id, _)| !matches!(bloc_id.as_str(), "republican" | "democratic"))
+    let jeffords: Vec<&str> = state
+        .members
+        .values()
+        .filter(|member| {
+            member.bloc_on(division.on).map(|bloc| bloc.as_str()) == Some("independent")
+        })
+        .map(|member| member.name.as_str())
         .collect();
-    assert_eq!(independents.len(), 1, "{by_bloc:?}");
-    assert_eq!(*independents[0].1, (0, 1, 0));
+    assert_eq!(jeffords, ["JEFFORDS"]);
 
     // Republicans: Rice 47/49, Agreement (3·48 − 49) / 98 = 95/98.
     assert_eq!(rice_index(48, 1), Some(47.0 / 49.0));
@@ -661,4 +676,138 @@ fn senate_2002_party_split_through_the_cohesion_functions() {
     assert_eq!(rice_index(29, 21), Some(8.0 / 50.0));
     assert_eq!(rice_index(0, 1), Some(1.0));
     assert_eq!(agreement_index(0, 1, 0), Some(1.0));
+}
+
+#[test]
+fn senate_2002_cohesion_report_measures_the_imported_division() {
+    let state = senate();
+    // The chamber has no sittings: the period covers the imported division alone.
+    assert!(state.sittings.is_empty());
+    let report = cohesion(&state, &Scope::Period(Period::default())).expect("cohesion");
+    assert_finite(&report);
+    assert_eq!(report.divisions.len(), 1);
+    assert!(report.left_out.is_empty(), "{:?}", report.left_out);
+    let roll_call = division(&report, "senate-2002-10-11");
+    assert_eq!(roll_call.sitting, None);
+    assert_eq!(roll_call.date.to_string(), "2002-10-11");
+    assert_eq!(
+        roll_call.title,
+        "H.J.Res. 114: Authorization for Use of Military Force Against Iraq"
+    );
+    let counts = |votes: &BlocVotes| (votes.yes, votes.no, votes.abstain, votes.not_voting);
+
+    let republicans = bloc_votes(roll_call, "R");
+    assert_eq!(counts(republicans), (48, 1, 0, 0));
+    assert_eq!(republicans.rice, Some(47.0 / 49.0));
+    assert_eq!(republicans.agreement, Some(95.0 / 98.0));
+    assert_eq!(republicans.position, Some(Position::Yes));
+    let democrats = bloc_votes(roll_call, "D");
+    assert_eq!(counts(democrats), (29, 21, 0, 0));
+    assert_eq!(democrats.rice, Some(8.0 / 50.0));
+    assert_eq!(democrats.agreement, Some((3.0 * 29.0 - 50.0) / 100.0));
+    assert_eq!(democrats.position, Some(Position::Yes));
+    let independent = bloc_votes(roll_call, "I");
+    assert_eq!(counts(independent), (0, 1, 0, 0));
+    assert_eq!(independent.rice, Some(1.0));
+    assert_eq!(independent.position, Some(Position::No));
+    assert_eq!(roll_call.blocs.len(), 3);
+
+    // Averages over the one division are its values.
+    let summary = |label: &str| {
+        let found = bloc(&report, label);
+        (
+            found.bloc.clone(),
+            found.members,
+            found.divisions_with_rice,
+            found.divisions_with_votes,
+        )
+    };
+    assert_eq!(summary("R"), (Some("republican".into()), 49, 1, 1));
+    assert_eq!(summary("D"), (Some("democratic".into()), 50, 1, 1));
+    assert_eq!(summary("I"), (Some("independent".into()), 1, 1, 1));
+    close(bloc(&report, "R").mean_rice, 47.0 / 49.0);
+    close(bloc(&report, "D").mean_rice, 8.0 / 50.0);
+
+    // Loyalty: all 100 voted and every bloc had a position. The defectors are the one
+    // Republican no and the 21 Democratic noes.
+    assert_eq!(report.members.len(), 100);
+    let republican_defectors = defectors(&report, "republican");
+    assert_eq!(republican_defectors.len(), 1);
+    assert_eq!(republican_defectors[0].name, "CHAFEE");
+    assert_eq!(defectors(&report, "democratic").len(), 21);
+    assert!(defectors(&report, "independent").is_empty());
+    for defector in defectors(&report, "republican")
+        .into_iter()
+        .chain(defectors(&report, "democratic"))
+    {
+        assert_eq!(
+            (
+                defector.votes_counted,
+                defector.with_bloc,
+                defector.defections,
+                defector.loyalty
+            ),
+            (1, 0, 1, Some(0.0)),
+            "{defector:?}"
+        );
+        assert_eq!(defector.defected_in, ["senate-2002-10-11"]);
+    }
+    let total_defections: u32 = report.members.iter().map(|member| member.defections).sum();
+    assert_eq!(total_defections, 22);
+
+    // Agreement matrix: Republicans and Democrats both said yes; the independent no.
+    assert_eq!(share(&report, "R", "D"), (Some(1.0), 1));
+    assert_eq!(share(&report, "R", "I"), (Some(0.0), 1));
+    assert_eq!(share(&report, "D", "I"), (Some(0.0), 1));
+    assert_eq!(share(&report, "I", "I"), (Some(1.0), 1));
+
+    // A period that ends before the vote covers nothing: a clear error, as before.
+    let before = Period {
+        from: None,
+        to: Some("2002-10-10".parse().unwrap()),
+    };
+    assert!(cohesion(&state, &Scope::Period(before)).is_err());
+}
+
+#[test]
+fn senate_2002_vote_matrix_for_ideal_points_includes_the_imported_division() {
+    let state = senate();
+    let matrix =
+        VoteMatrix::from_state(&state, &Scope::Period(Period::default())).expect("vote matrix");
+    assert_eq!(matrix.divisions(), ["senate-2002-10-11"]);
+    assert_eq!(matrix.members().len(), 100);
+    assert_eq!(matrix.vote_count(), 100);
+    let (mut yeas, mut nays) = (0, 0);
+    for (_, yea) in matrix.division_votes(0) {
+        if yea {
+            yeas += 1;
+        } else {
+            nays += 1;
+        }
+    }
+    assert_eq!((yeas, nays), (77, 23));
+    // Members are labelled by their bloc on the day of the vote.
+    let group_of = |name: &str| {
+        let id = state
+            .members
+            .values()
+            .find(|member| member.name == name)
+            .unwrap_or_else(|| panic!("no senator {name}"))
+            .id
+            .to_string();
+        let column = matrix
+            .members()
+            .iter()
+            .position(|member| *member == id)
+            .unwrap_or_else(|| panic!("no column for {name}"));
+        matrix.groups()[column].clone()
+    };
+    assert_eq!(group_of("JEFFORDS"), Some("I".into()));
+    assert_eq!(group_of("CHAFEE"), Some("R".into()));
+    let republicans = matrix
+        .groups()
+        .iter()
+        .filter(|group| group.as_deref() == Some("R"))
+        .count();
+    assert_eq!(republicans, 49);
 }

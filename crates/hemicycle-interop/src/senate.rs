@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | (first, unnamed) | row number | nothing |
 //! | `y` | 1 aye, 0 nay (`NA` or empty: did not vote) | the member's option: yes, no, not voting |
-//! | `name` | `SURNAME (P ST)`: party letter and state | the member's name `SURNAME`, and their bloc: `R` Republican, `D` Democratic, `I` Independent (any other letter: a bloc of that letter); the whole cell is kept as the identifier `us-senate-csv` |
+//! | `name` | `SURNAME (P ST)`: party letter and state | the member's name `SURNAME`, and their bloc: `R` Republican, `D` Democratic, `I` or `Indep` Independent (any other letter: a bloc of that letter); the whole cell is kept as the identifier `us-senate-csv` |
 //! | `state.name` (else `state.abb`) | the senator's state | the constituency |
 //! | `rep` | `TRUE` for a Republican | checked against the party letter |
 //! | `gorevote` | Gore's share of the state's vote in 2000 | nothing |
@@ -52,14 +52,17 @@ fn csv_error(origin: &str, line: u64, column: &str, message: impl Into<String>) 
     }
 }
 
-fn party(letter: &str) -> (String, String) {
+/// The bloc of a party token: its identifier, name and short name.
+fn party(letter: &str) -> (String, String, String) {
     match letter {
-        "R" => ("republican".into(), "Republican Party".into()),
-        "D" => ("democratic".into(), "Democratic Party".into()),
-        "I" => ("independent".into(), "Independent".into()),
+        "R" => ("republican".into(), "Republican Party".into(), "R".into()),
+        "D" => ("democratic".into(), "Democratic Party".into(), "D".into()),
+        // The 2002 table writes Jeffords as "JEFFORDS (Indep VT)".
+        "I" | "Indep" => ("independent".into(), "Independent".into(), "I".into()),
         other => (
             format!("party-{}", slug::readable(other)),
             format!("Party {other}"),
+            other.to_owned(),
         ),
     }
 }
@@ -214,7 +217,7 @@ pub fn plan_senate_import(
                 ));
             }
         }
-        let (bloc_slug, bloc_name) = party(letter);
+        let (bloc_slug, bloc_name, short_name) = party(letter);
         let bloc = BlocId::new(bloc_slug)
             .map_err(|error| csv_error(origin, line, "name", error.to_string()))?;
         if !planner.scratch.blocs.contains_key(&bloc) {
@@ -223,7 +226,7 @@ pub fn plan_senate_import(
                 Command::RegisterBloc {
                     bloc: bloc.clone(),
                     name: bloc_name,
-                    short_name: Some(letter.to_owned()),
+                    short_name: Some(short_name),
                     kind: BlocKind::Party,
                     colour: None,
                 },
@@ -321,5 +324,23 @@ mod tests {
         assert_eq!(split_name("SESSIONS (R AL)"), Some(("SESSIONS", "R", "AL")));
         assert_eq!(split_name("JEFFORDS (I VT)"), Some(("JEFFORDS", "I", "VT")));
         assert_eq!(split_name("NOBODY"), None);
+        assert_eq!(
+            split_name("JEFFORDS (Indep VT)"),
+            Some(("JEFFORDS", "Indep", "VT"))
+        );
+    }
+
+    #[test]
+    fn indep_and_i_are_both_the_independent_bloc() {
+        let independent = (
+            "independent".to_owned(),
+            "Independent".to_owned(),
+            "I".to_owned(),
+        );
+        assert_eq!(party("I"), independent);
+        assert_eq!(party("Indep"), independent);
+        assert_eq!(party("R").0, "republican");
+        assert_eq!(party("D").0, "democratic");
+        assert_eq!(party("G").0, "party-g");
     }
 }

@@ -326,6 +326,22 @@ fn the_senate_table_imports_as_one_recorded_vote() {
     }
     assert_eq!(republican, (48, 1));
     assert_eq!(others, (29, 22));
+    // Jeffords, "JEFFORDS (Indep VT)" in the file, is the one independent.
+    let independents: Vec<&str> = state
+        .members
+        .values()
+        .filter(|member| member.bloc_on(date).map(|bloc| bloc.as_str()) == Some("independent"))
+        .map(|member| member.name.as_str())
+        .collect();
+    assert_eq!(independents, ["JEFFORDS"]);
+    assert_eq!(
+        state
+            .blocs
+            .keys()
+            .map(|bloc| bloc.as_str())
+            .collect::<Vec<_>>(),
+        ["republican", "democratic", "independent"]
+    );
     let again = plan_senate_import(
         state,
         bytes.as_slice(),

@@ -198,3 +198,57 @@ fn ideal_points_of_the_supreme_court_file() {
     assert!(last_liberal < first_conservative, "{order:?}");
     assert!(directory.path().join("points.svg").exists());
 }
+
+#[test]
+fn cohesion_and_ideal_points_of_an_imported_senate_roll_call() {
+    let directory = tempfile::tempdir().unwrap();
+    let here = directory.path();
+    let senate = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/us-senate-2002-iraq-use-of-force.csv");
+    assert!(senate.exists(), "missing {}", senate.display());
+    let senate = senate.display().to_string();
+    let (ok, _, error) = hemicycle(
+        here,
+        &[
+            "import",
+            "senate-csv",
+            &senate,
+            "--date",
+            "2002-10-11",
+            "--question",
+            "H.J.Res. 114",
+            "--preset",
+            "us-house",
+            "--seats",
+            "100",
+        ],
+    );
+    assert!(ok, "{error}");
+    // The journal holds no sittings, only the imported division: it is measured.
+    let (ok, json, error) = hemicycle(here, &["analyze", "cohesion", "--json"]);
+    assert!(ok, "{error}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["divisions"].as_array().unwrap().len(), 1);
+    let blocs = value["divisions"][0]["blocs"].as_array().unwrap();
+    let split = |label: &str| {
+        let votes = &blocs
+            .iter()
+            .find(|bloc| bloc[0] == label)
+            .unwrap_or_else(|| panic!("no {label} in {blocs:?}"))[1];
+        (votes["yes"].clone(), votes["no"].clone())
+    };
+    assert_eq!(split("R"), (48.into(), 1.into()));
+    assert_eq!(split("D"), (29.into(), 21.into()));
+    assert_eq!(split("I"), (0.into(), 1.into()));
+    let (ok, text, error) = hemicycle(here, &["analyze", "ideal-points", "--json"]);
+    assert!(ok, "{error}");
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let members = value["members"].as_array().unwrap();
+    assert_eq!(members.len(), 100);
+    let jeffords = members
+        .iter()
+        .find(|member| member["member"] == "jeffords-vt")
+        .unwrap_or_else(|| panic!("no Jeffords in {members:?}"));
+    assert_eq!(jeffords["group"], "I");
+    assert_eq!(jeffords["votes"], 1);
+}
