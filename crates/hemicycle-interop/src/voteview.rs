@@ -157,6 +157,68 @@ fn read_error(origin: &str, error: &csv::Error) -> ImportError {
     }
 }
 
+/// Opens a CSV file and reads its header.
+fn open_csv<R: std::io::Read>(
+    source: Source<R>,
+    buffer_bytes: Option<usize>,
+) -> Result<(String, csv::Reader<R>, Columns), ImportError> {
+    let origin = source.origin;
+    let mut builder = csv::ReaderBuilder::new();
+    builder.flexible(true);
+    if let Some(bytes) = buffer_bytes {
+        builder.buffer_capacity(bytes);
+    }
+    let mut reader = builder.from_reader(source.reader);
+    let header = reader
+        .headers()
+        .map_err(|error| read_error(&origin, &error))?
+        .clone();
+    let columns = Columns::new(&origin, &header);
+    Ok((origin, reader, columns))
+}
+
+/// Reads the next row of a file that is held whole (members, roll calls), refusing one
+/// longer than [`SMALL_FILE_ROWS_MAX`] rows.
+fn next_small_row<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut ByteRecord,
+    origin: &str,
+    rows: &mut usize,
+) -> Result<bool, ImportError> {
+    if !reader
+        .read_byte_record(record)
+        .map_err(|error| read_error(origin, &error))?
+    {
+        return Ok(false);
+    }
+    *rows += 1;
+    if *rows > SMALL_FILE_ROWS_MAX {
+        return Err(file_error(
+            origin,
+            format!("has more than {SMALL_FILE_ROWS_MAX} rows"),
+        ));
+    }
+    Ok(true)
+}
+
+/// A whole number in a cell, or an error naming the file, line and column.
+fn whole_number(
+    origin: &str,
+    record: &ByteRecord,
+    line: u64,
+    index: usize,
+    name: &str,
+) -> Result<u32, ImportError> {
+    number(field(record, index)).ok_or_else(|| {
+        csv_error(
+            origin,
+            line,
+            name,
+            format!("\"{}\" is not a whole number", text(field(record, index))),
+        )
+    })
+}
+
 fn field(record: &ByteRecord, index: usize) -> &[u8] {
     record.get(index).unwrap_or_default()
 }
@@ -285,15 +347,7 @@ fn read_members(
     source: Source<impl BufRead>,
     filter: &mut ChamberFilter,
 ) -> Result<BTreeMap<u32, BTreeMap<u32, MemberRow>>, ImportError> {
-    let origin = source.origin;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(source.reader);
-    let header = reader
-        .headers()
-        .map_err(|error| read_error(&origin, &error))?
-        .clone();
-    let columns = Columns::new(&origin, &header);
+    let (origin, mut reader, columns) = open_csv(source, None)?;
     let congress_column = columns.required("congress")?;
     let chamber_column = columns.required("chamber")?;
     let icpsr_column = columns.required("icpsr")?;
@@ -307,31 +361,12 @@ fn read_members(
     let mut members: BTreeMap<u32, BTreeMap<u32, MemberRow>> = BTreeMap::new();
     let mut record = ByteRecord::new();
     let mut rows = 0usize;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|error| read_error(&origin, &error))?
-    {
-        rows += 1;
-        if rows > SMALL_FILE_ROWS_MAX {
-            return Err(file_error(
-                &origin,
-                format!("has more than {SMALL_FILE_ROWS_MAX} rows"),
-            ));
-        }
+    while next_small_row(&mut reader, &mut record, &origin, &mut rows)? {
         let line = record.position().map_or(0, |position| position.line());
         if !filter.keep(field(&record, chamber_column)) {
             continue;
         }
-        let whole = |index: usize, name: &str| {
-            number(field(&record, index)).ok_or_else(|| {
-                csv_error(
-                    &origin,
-                    line,
-                    name,
-                    format!("\"{}\" is not a whole number", text(field(&record, index))),
-                )
-            })
-        };
+        let whole = |index: usize, name: &str| whole_number(&origin, &record, line, index, name);
         let congress = whole(congress_column, "congress")?;
         let icpsr = whole(icpsr_column, "icpsr")?;
         let party = whole(party_column, "party_code")?;
@@ -374,15 +409,7 @@ fn read_rollcalls(
     source: Source<impl BufRead>,
     filter: &mut ChamberFilter,
 ) -> Result<BTreeMap<u32, BTreeMap<u32, RollCall>>, ImportError> {
-    let origin = source.origin;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(source.reader);
-    let header = reader
-        .headers()
-        .map_err(|error| read_error(&origin, &error))?
-        .clone();
-    let columns = Columns::new(&origin, &header);
+    let (origin, mut reader, columns) = open_csv(source, None)?;
     let congress_column = columns.required("congress")?;
     let chamber_column = columns.required("chamber")?;
     let number_column = columns.required("rollnumber")?;
@@ -395,31 +422,12 @@ fn read_rollcalls(
     let mut rollcalls: BTreeMap<u32, BTreeMap<u32, RollCall>> = BTreeMap::new();
     let mut record = ByteRecord::new();
     let mut rows = 0usize;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|error| read_error(&origin, &error))?
-    {
-        rows += 1;
-        if rows > SMALL_FILE_ROWS_MAX {
-            return Err(file_error(
-                &origin,
-                format!("has more than {SMALL_FILE_ROWS_MAX} rows"),
-            ));
-        }
+    while next_small_row(&mut reader, &mut record, &origin, &mut rows)? {
         let line = record.position().map_or(0, |position| position.line());
         if !filter.keep(field(&record, chamber_column)) {
             continue;
         }
-        let whole = |index: usize, name: &str| {
-            number(field(&record, index)).ok_or_else(|| {
-                csv_error(
-                    &origin,
-                    line,
-                    name,
-                    format!("\"{}\" is not a whole number", text(field(&record, index))),
-                )
-            })
-        };
+        let whole = |index: usize, name: &str| whole_number(&origin, &record, line, index, name);
         let congress = whole(congress_column, "congress")?;
         let rollnumber = whole(number_column, "rollnumber")?;
         let date_text = text(field(&record, date_column));
@@ -491,16 +499,8 @@ type Votes = BTreeMap<u32, Vec<(u32, RecordedOption, u64)>>;
 
 impl<R: std::io::Read> VoteStream<R> {
     fn new(source: Source<R>) -> Result<Self, ImportError> {
-        let origin = source.origin;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .buffer_capacity(1 << 20)
-            .from_reader(source.reader);
-        let header = reader
-            .headers()
-            .map_err(|error| read_error(&origin, &error))?
-            .clone();
-        let columns = Columns::new(&origin, &header);
+        // A large buffer: the votes file is read in one pass of millions of rows.
+        let (origin, reader, columns) = open_csv(source, Some(1 << 20))?;
         Ok(Self {
             congress_column: columns.required("congress")?,
             chamber_column: columns.required("chamber")?,
