@@ -1,30 +1,16 @@
 //! The command line as a user meets it: verify catches tampering and names the event,
 //! bad input gets a clear error, journals are never overwritten.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn hemicycle(directory: &Path, arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hemicycle"))
-        .args(arguments)
-        .current_dir(directory)
-        .output()
-        .expect("run hemicycle")
-}
+use common::{drop_event_triggers, hemicycle, hex_bytes, sha256_hex, text};
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Opens the journal file directly, as someone tampering with it would, dropping the
-/// triggers that make the events table append-only.
+/// Opens the journal file directly, as someone tampering with it would.
 fn tamper(path: &Path) -> rusqlite::Connection {
     let connection = rusqlite::Connection::open(path).unwrap();
-    connection
-        .execute_batch(
-            "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;",
-        )
-        .unwrap();
+    drop_event_triggers(&connection);
     connection
 }
 
@@ -146,26 +132,6 @@ fn verify_catches_a_rehashed_forgery_that_says_something_impossible() {
         message.contains("differs from what the standing orders give"),
         "{message}"
     );
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    // sha256sum is part of coreutils; using it keeps this test independent of our own hashing.
-    use std::io::Write as _;
-    let mut child = Command::new("sha256sum")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("sha256sum");
-    child.stdin.take().unwrap().write_all(bytes).unwrap();
-    let output = child.wait_with_output().unwrap();
-    text(&output.stdout)[..64].to_owned()
-}
-
-fn hex_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|index| u8::from_str_radix(&hex[index..index + 2], 16).unwrap())
-        .collect()
 }
 
 #[test]

@@ -2,25 +2,16 @@
 //! refuse tampering; a witness's earlier checkpoints catch a truncated or
 //! rewritten (and re-signed) history.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+
+use common::{drop_event_triggers, hemicycle, hex_bytes, sha256_hex, text};
 
 use hemicycle_log::{leaf_hash, Frontier};
 use rusqlite::{params, Connection};
 
 const DEMO_URL: &str = "sqlite://hemicycle-demo.db";
-
-fn hemicycle(directory: &Path, arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hemicycle"))
-        .args(arguments)
-        .current_dir(directory)
-        .output()
-        .expect("run hemicycle")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn succeed(directory: &Path, arguments: &[&str]) -> String {
     let output = hemicycle(directory, arguments);
@@ -303,14 +294,6 @@ fn rebuild_tree_and_drop_checkpoints(connection: &Connection) {
     }
 }
 
-fn drop_event_triggers(connection: &Connection) {
-    connection
-        .execute_batch(
-            "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;",
-        )
-        .unwrap();
-}
-
 fn witness_file(directory: &Path) {
     let checkpoint = succeed(directory, &["log", "checkpoint", "--database", DEMO_URL]);
     std::fs::write(directory.join("witness.txt"), checkpoint).unwrap();
@@ -393,11 +376,11 @@ fn a_witness_catches_a_rewritten_rehashed_and_re_signed_history() {
             let start = body.find("\"previous_hash\":\"").unwrap() + 17;
             body.replace_range(start..start + 64, previous);
         }
-        let envelope = hemicycle_journal_hash(body.as_bytes());
+        let envelope = sha256_hex(body.as_bytes());
         connection
             .execute(
                 "UPDATE events SET canonical_bytes = ?1, hash = ?2 WHERE sequence = ?3",
-                params![body.as_bytes(), hex_to_bytes(&envelope), row_sequence],
+                params![body.as_bytes(), hex_bytes(&envelope), row_sequence],
             )
             .unwrap();
         previous = Some(envelope);
@@ -418,25 +401,4 @@ fn a_witness_catches_a_rewritten_rehashed_and_re_signed_history() {
     assert!(message.contains("log is NOT consistent"), "{message}");
     assert!(message.contains("history was rewritten"), "{message}");
     assert!(message.contains("witness checkpoint #1"), "{message}");
-}
-
-/// SHA-256 in lower-case hex, computed by coreutils' sha256sum so that this
-/// test does not rely on our own hashing.
-fn hemicycle_journal_hash(bytes: &[u8]) -> String {
-    use std::io::Write as _;
-    let mut child = Command::new("sha256sum")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("sha256sum");
-    child.stdin.take().unwrap().write_all(bytes).unwrap();
-    let output = child.wait_with_output().unwrap();
-    text(&output.stdout)[..64].to_owned()
-}
-
-fn hex_to_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).unwrap())
-        .collect()
 }
