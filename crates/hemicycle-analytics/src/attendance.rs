@@ -284,10 +284,7 @@ fn took_part(division: &Division, member: &Member) -> bool {
 /// A bloc's short name, else its name; [`NO_BLOC`] for none.
 pub fn bloc_label(state: &State, bloc: Option<&BlocId>) -> String {
     match bloc.and_then(|bloc| state.blocs.get(bloc)) {
-        Some(record) => record
-            .short_name
-            .clone()
-            .unwrap_or_else(|| record.name.clone()),
+        Some(record) => record.label().to_owned(),
         None => bloc.map_or_else(|| NO_BLOC.to_owned(), |bloc| bloc.to_string()),
     }
 }

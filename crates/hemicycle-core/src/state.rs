@@ -43,6 +43,13 @@ pub struct Bloc {
     pub colour: Option<String>,
 }
 
+impl Bloc {
+    /// How the bloc is named in tables: its short name, else its name.
+    pub fn label(&self) -> &str {
+        self.short_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coalition {
     pub id: CoalitionId,

@@ -42,7 +42,7 @@ fn time(at: &Timestamp) -> String {
 
 fn bloc_label(state: &State, bloc: Option<&BlocId>) -> String {
     match bloc.and_then(|bloc| state.blocs.get(bloc)) {
-        Some(bloc) => bloc.short_name.clone().unwrap_or_else(|| bloc.name.clone()),
+        Some(bloc) => bloc.label().to_owned(),
         None => NO_BLOC.to_owned(),
     }
 }

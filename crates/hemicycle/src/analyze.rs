@@ -557,9 +557,9 @@ pub fn run(command: AnalyzeCommand) -> Result<()> {
                         .blocs
                         .values()
                         .filter_map(|bloc| {
-                            let label =
-                                bloc.short_name.clone().unwrap_or_else(|| bloc.name.clone());
-                            bloc.colour.clone().map(|colour| (label, colour))
+                            bloc.colour
+                                .clone()
+                                .map(|colour| (bloc.label().to_owned(), colour))
                         })
                         .collect();
                     (
