@@ -57,4 +57,19 @@ pub enum ChartError {
         /// Seats in the groups, added up (saturated at `usize::MAX`).
         group_seats: usize,
     },
+
+    /// The per-seat data of an inline chart does not give one entry per seat
+    /// (see [`crate::InlineOptions::seats`]).
+    #[error("group {group_index} ({label:?}) has {seats} seats but {given} seat data entries")]
+    SeatDataMismatch {
+        /// Position of the group in [`crate::Chart::groups`], from 0 (past the
+        /// last group when more groups of data than groups were given).
+        group_index: usize,
+        /// The group's label, to help find it (empty past the last group).
+        label: String,
+        /// Seats in the group.
+        seats: usize,
+        /// Seat data entries given for it.
+        given: usize,
+    },
 }

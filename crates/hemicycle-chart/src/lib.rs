@@ -1,5 +1,7 @@
 //! Hemicycle seat charts: seat layout in concentric semicircular rows (the
-//! method of Wikipedia's parliament diagrams) and drawing as SVG.
+//! method of Wikipedia's parliament diagrams) and drawing as SVG: a standalone
+//! document ([`render_svg`]) or an element for a web page whose seats carry
+//! their member and state ([`render_svg_element`]).
 //!
 //! The crate is pure: no I/O, no randomness, no clock. The same input always
 //! gives the same layout and the same SVG bytes. Nothing panics on any
@@ -24,11 +26,13 @@
 //! ```
 
 mod error;
+mod inline;
 mod layout;
 mod render;
 mod text;
 
 pub use error::ChartError;
+pub use inline::{render_svg_element, InlineOptions, SeatData};
 pub use layout::{
     assign_seats, layout, row_count, AssignedSeat, Layout, SeatPosition, MAX_SEATS,
     OUTER_RADIUS_UNITS, SEAT_DIAMETER_PER_ROW_PITCH,

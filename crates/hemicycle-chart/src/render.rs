@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::error::ChartError;
+use crate::inline::{InlineOptions, SeatData};
 use crate::layout::{assign_seats, check_seat_limit, layout, AssignedSeat, Layout};
 use crate::text::{direction_attributes, escape, is_valid_colour, isolate, number};
 
@@ -162,98 +163,9 @@ const SECONDARY_TEXT_COLOUR: &str = "#444444";
 /// * [`ChartError::InvalidGroupColour`] or [`ChartError::InvalidSeatColour`]
 ///   for a colour that is not `#rgb` or `#rrggbb`.
 pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
-    let total_seats = chart
-        .groups
-        .iter()
-        .try_fold(0_usize, |sum, group| sum.checked_add(group.seats.len()))
-        .unwrap_or(usize::MAX);
-    check_seat_limit(total_seats)?;
-    validate_colours(chart)?;
-
-    let seat_layout = layout(total_seats)?;
-    let group_seat_counts: Vec<usize> =
-        chart.groups.iter().map(|group| group.seats.len()).collect();
-    let assigned = assign_seats(&seat_layout, &group_seat_counts)?;
-
-    // Widen the drawing when a legend line would not fit beside the hemicycle's width
-    // (an average glyph is about 0.55 em wide), keeping the hemicycle centred.
-    let legend_width = chart
-        .groups
-        .iter()
-        .map(|group| {
-            LEGEND_SWATCH_SIZE_UNITS
-                + 6.0
-                + group.legend_text().chars().count() as f64 * LEGEND_FONT_SIZE_UNITS * 0.55
-        })
-        .fold(0.0_f64, f64::max);
-    let content_width = seat_layout.width.max(legend_width);
-    let width = content_width + 2.0 * MARGIN_UNITS;
-    let seats_left = MARGIN_UNITS + (content_width - seat_layout.width) / 2.0;
-    let centre_x = width / 2.0;
-    let mut body = String::new();
-    let mut cursor_y = MARGIN_UNITS;
-
-    if !chart.title.is_empty() {
-        cursor_y += TITLE_FONT_SIZE_UNITS;
-        let lines = write_centred_text(
-            &mut body,
-            "title",
-            &chart.title,
-            centre_x,
-            cursor_y,
-            TITLE_FONT_SIZE_UNITS,
-            seat_layout.width,
-            " font-weight=\"bold\"",
-        );
-        cursor_y += extra_lines_height(lines, TITLE_FONT_SIZE_UNITS) + GAP_UNITS;
-    }
-    if let Some(subtitle) = chart.subtitle.as_deref().filter(|text| !text.is_empty()) {
-        cursor_y += SUBTITLE_FONT_SIZE_UNITS;
-        let style = format!(" fill=\"{SECONDARY_TEXT_COLOUR}\"");
-        let lines = write_centred_text(
-            &mut body,
-            "subtitle",
-            subtitle,
-            centre_x,
-            cursor_y,
-            SUBTITLE_FONT_SIZE_UNITS,
-            seat_layout.width,
-            &style,
-        );
-        cursor_y += extra_lines_height(lines, SUBTITLE_FONT_SIZE_UNITS) + GAP_UNITS;
-    }
-
-    write_seats(
-        &mut body,
-        chart,
-        &seat_layout,
-        &assigned,
-        seats_left,
-        cursor_y,
-    );
-    cursor_y += seat_layout.height + GAP_UNITS;
-
-    cursor_y = write_legend(&mut body, chart, MARGIN_UNITS, cursor_y);
-
-    if let Some(caption) = chart.caption.as_deref().filter(|text| !text.is_empty()) {
-        cursor_y += CAPTION_FONT_SIZE_UNITS;
-        let style = format!(" font-style=\"italic\" fill=\"{SECONDARY_TEXT_COLOUR}\"");
-        let lines = write_centred_text(
-            &mut body,
-            "caption",
-            caption,
-            centre_x,
-            cursor_y,
-            CAPTION_FONT_SIZE_UNITS,
-            seat_layout.width,
-            &style,
-        );
-        cursor_y += extra_lines_height(lines, CAPTION_FONT_SIZE_UNITS) + GAP_UNITS;
-    }
-    let height = cursor_y + MARGIN_UNITS - GAP_UNITS;
-
-    let (width, height) = (number(width), number(height));
-    let mut document = String::with_capacity(body.len() + 512);
+    let drawing = draw(chart, None)?;
+    let (width, height) = (number(drawing.width), number(drawing.height));
+    let mut document = String::with_capacity(drawing.body.len() + 512);
     document.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
     // `writeln!` into a String cannot fail; the results are ignored below.
     let _ = writeln!(
@@ -269,9 +181,138 @@ pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
         "<rect class=\"background\" x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" \
          fill=\"{BACKGROUND_COLOUR}\"/>"
     );
-    document.push_str(&body);
+    document.push_str(&drawing.body);
     document.push_str("</svg>\n");
     Ok(document)
+}
+
+/// The inside of a chart's `<svg>` element and its size.
+pub(crate) struct Drawing {
+    pub(crate) body: String,
+    pub(crate) width: f64,
+    pub(crate) height: f64,
+}
+
+/// Lays out and draws everything inside the `<svg>` element: the texts (unless an
+/// inline chart leaves them out), the seats and the legend. `inline` is `None` for
+/// [`render_svg`], whose output must not change.
+pub(crate) fn draw(chart: &Chart, inline: Option<&InlineOptions>) -> Result<Drawing, ChartError> {
+    let total_seats = chart
+        .groups
+        .iter()
+        .try_fold(0_usize, |sum, group| sum.checked_add(group.seats.len()))
+        .unwrap_or(usize::MAX);
+    check_seat_limit(total_seats)?;
+    validate_colours(chart)?;
+    if let Some(options) = inline {
+        validate_seat_data(chart, &options.seats)?;
+    }
+    let with_text = inline.is_none_or(|options| options.text);
+
+    let seat_layout = layout(total_seats)?;
+    let group_seat_counts: Vec<usize> =
+        chart.groups.iter().map(|group| group.seats.len()).collect();
+    let assigned = assign_seats(&seat_layout, &group_seat_counts)?;
+
+    // Widen the drawing when a legend line would not fit beside the hemicycle's width
+    // (an average glyph is about 0.55 em wide), keeping the hemicycle centred.
+    let legend_width = if with_text {
+        chart
+            .groups
+            .iter()
+            .map(|group| {
+                LEGEND_SWATCH_SIZE_UNITS
+                    + 6.0
+                    + group.legend_text().chars().count() as f64 * LEGEND_FONT_SIZE_UNITS * 0.55
+            })
+            .fold(0.0_f64, f64::max)
+    } else {
+        0.0
+    };
+    let content_width = seat_layout.width.max(legend_width);
+    let width = content_width + 2.0 * MARGIN_UNITS;
+    let seats_left = MARGIN_UNITS + (content_width - seat_layout.width) / 2.0;
+    let centre_x = width / 2.0;
+    let mut body = String::new();
+    let mut cursor_y = MARGIN_UNITS;
+
+    if with_text && !chart.title.is_empty() {
+        cursor_y += TITLE_FONT_SIZE_UNITS;
+        let lines = write_centred_text(
+            &mut body,
+            "title",
+            &chart.title,
+            centre_x,
+            cursor_y,
+            TITLE_FONT_SIZE_UNITS,
+            seat_layout.width,
+            " font-weight=\"bold\"",
+        );
+        cursor_y += extra_lines_height(lines, TITLE_FONT_SIZE_UNITS) + GAP_UNITS;
+    }
+    if let Some(subtitle) = chart
+        .subtitle
+        .as_deref()
+        .filter(|text| with_text && !text.is_empty())
+    {
+        cursor_y += SUBTITLE_FONT_SIZE_UNITS;
+        let style = format!(" fill=\"{SECONDARY_TEXT_COLOUR}\"");
+        let lines = write_centred_text(
+            &mut body,
+            "subtitle",
+            subtitle,
+            centre_x,
+            cursor_y,
+            SUBTITLE_FONT_SIZE_UNITS,
+            seat_layout.width,
+            &style,
+        );
+        cursor_y += extra_lines_height(lines, SUBTITLE_FONT_SIZE_UNITS) + GAP_UNITS;
+    }
+
+    let origin = (seats_left, cursor_y);
+    match inline {
+        None => write_seats(&mut body, chart, &seat_layout, &assigned, origin),
+        Some(options) => write_inline_seats(
+            &mut body,
+            chart,
+            &options.seats,
+            &seat_layout,
+            &assigned,
+            origin,
+        ),
+    }
+    cursor_y += seat_layout.height + GAP_UNITS;
+
+    if with_text {
+        cursor_y = write_legend(&mut body, chart, MARGIN_UNITS, cursor_y);
+    }
+
+    if let Some(caption) = chart
+        .caption
+        .as_deref()
+        .filter(|text| with_text && !text.is_empty())
+    {
+        cursor_y += CAPTION_FONT_SIZE_UNITS;
+        let style = format!(" font-style=\"italic\" fill=\"{SECONDARY_TEXT_COLOUR}\"");
+        let lines = write_centred_text(
+            &mut body,
+            "caption",
+            caption,
+            centre_x,
+            cursor_y,
+            CAPTION_FONT_SIZE_UNITS,
+            seat_layout.width,
+            &style,
+        );
+        cursor_y += extra_lines_height(lines, CAPTION_FONT_SIZE_UNITS) + GAP_UNITS;
+    }
+    let height = cursor_y + MARGIN_UNITS - GAP_UNITS;
+    Ok(Drawing {
+        body,
+        width,
+        height,
+    })
 }
 
 /// The height that lines after the first add.
@@ -385,14 +426,13 @@ fn wrap(text: &str, characters_per_line: usize) -> Vec<String> {
     lines
 }
 
-/// The seat circles, with the layout's top-left corner at (`left`, `top`).
+/// The seat circles of [`render_svg`], with the layout's top-left corner at (`left`, `top`).
 fn write_seats(
     output: &mut String,
     chart: &Chart,
     seat_layout: &Layout,
     assigned: &[AssignedSeat],
-    left: f64,
-    top: f64,
+    (left, top): (f64, f64),
 ) {
     output.push_str("<g class=\"seats\">\n");
     let ring_width = seat_layout.seat_radius * HOLLOW_RING_PER_SEAT_RADIUS;
@@ -428,12 +468,7 @@ fn write_seats(
                 number(ring_width)
             ),
         };
-        let absent = if style.is_present() { "" } else { " (absent)" };
-        let tooltip = format!(
-            "{} — seat {}{absent}",
-            isolate(&group.label),
-            seat.index_in_group + 1
-        );
+        let tooltip = seat_tooltip(group, style, seat.index_in_group);
         let _ = writeln!(
             output,
             "<circle class=\"seat group-{} {}\" cx=\"{cx}\" cy=\"{cy}\" {paint}><title>{}</title></circle>",
@@ -443,6 +478,96 @@ fn write_seats(
         );
     }
     output.push_str("</g>\n");
+}
+
+/// "label — seat 12", or "label — seat 12 (absent)", the label isolated if right-to-left.
+fn seat_tooltip(group: &Group, style: &SeatStyle, index_in_group: usize) -> String {
+    let absent = if style.is_present() { "" } else { " (absent)" };
+    format!(
+        "{} — seat {}{absent}",
+        isolate(&group.label),
+        index_in_group + 1
+    )
+}
+
+/// The seat circles of an inline chart: every seat is a disc of the seat radius
+/// drawn as a circle shrunk by half a ring and stroked with a ring, so that a style
+/// sheet can turn any seat into a ring (`fill`), a disc of another colour (`fill`
+/// and `stroke`) or back into the group's colour (`currentColor`, from the `color`
+/// attribute every seat carries), whatever it was drawn as.
+fn write_inline_seats(
+    output: &mut String,
+    chart: &Chart,
+    seat_data: &[Vec<SeatData>],
+    seat_layout: &Layout,
+    assigned: &[AssignedSeat],
+    (left, top): (f64, f64),
+) {
+    output.push_str("<g class=\"seats\">\n");
+    let ring_width = seat_layout.seat_radius * HOLLOW_RING_PER_SEAT_RADIUS;
+    let radius = number(seat_layout.seat_radius - ring_width / 2.0);
+    let ring_width = number(ring_width);
+    for seat in assigned {
+        let Some(group) = chart.groups.get(seat.group_index) else {
+            continue;
+        };
+        let Some(style) = group.seats.get(seat.index_in_group) else {
+            continue;
+        };
+        let data = seat_data
+            .get(seat.group_index)
+            .and_then(|seats| seats.get(seat.index_in_group));
+        let (fill, stroke) = match style {
+            SeatStyle::Filled => (group.colour.as_str(), group.colour.as_str()),
+            SeatStyle::Hollow => (BACKGROUND_COLOUR, group.colour.as_str()),
+            SeatStyle::Colour(colour) => (colour.as_str(), colour.as_str()),
+        };
+        let mut attributes = String::new();
+        if let Some(member) = data.and_then(|data| data.member.as_deref()) {
+            let _ = write!(attributes, " data-member=\"{}\"", escape(member));
+        }
+        if let Some(state) = data.and_then(|data| data.state.as_deref()) {
+            let _ = write!(attributes, " data-state=\"{}\"", escape(state));
+        }
+        let tooltip = match data.and_then(|data| data.tooltip.as_deref()) {
+            Some(tooltip) => isolate(tooltip),
+            None => seat_tooltip(group, style, seat.index_in_group),
+        };
+        let _ = writeln!(
+            output,
+            "<circle class=\"seat group-{} {}\"{attributes} cx=\"{}\" cy=\"{}\" r=\"{radius}\" \
+             fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{ring_width}\" color=\"{}\"><title>{}</title></circle>",
+            seat.group_index,
+            style.class_name(),
+            number(left + seat.position.x),
+            number(top + seat.position.y),
+            group.colour,
+            escape(&tooltip),
+        );
+    }
+    output.push_str("</g>\n");
+}
+
+/// Refuses per-seat data that does not give one entry per seat of every group
+/// (none at all is fine).
+fn validate_seat_data(chart: &Chart, seat_data: &[Vec<SeatData>]) -> Result<(), ChartError> {
+    if seat_data.is_empty() {
+        return Ok(());
+    }
+    for group_index in 0..chart.groups.len().max(seat_data.len()) {
+        let group = chart.groups.get(group_index);
+        let seats = group.map_or(0, |group| group.seats.len());
+        let given = seat_data.get(group_index).map_or(0, Vec::len);
+        if seats != given {
+            return Err(ChartError::SeatDataMismatch {
+                group_index,
+                label: group.map(|group| group.label.clone()).unwrap_or_default(),
+                seats,
+                given,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The legend, one line per group starting at `top`; returns the y below it.

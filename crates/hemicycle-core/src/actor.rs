@@ -98,6 +98,33 @@ impl fmt::Display for Actor {
     }
 }
 
+/// The wire form as a regular expression (ECMA 262): `system`, or `clerk:`, `officer:` or
+/// `member:` followed by an identifier (see [`crate::ids::IDENTIFIER_PATTERN`]).
+pub const ACTOR_PATTERN: &str = "^(system|(clerk|officer|member):[a-z0-9][a-z0-9._-]{0,63})$";
+
+/// On the wire, a string: exactly what [`Actor::parse`] accepts.
+#[cfg(feature = "json-schema")]
+impl schemars::JsonSchema for Actor {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Actor".into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::Actor").into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": ACTOR_PATTERN,
+            "description": "Who acts: `system`, `clerk:NAME`, `officer:NAME` or `member:ID`, \
+                where NAME and ID are identifiers (lower-case letters a-z, digits, '-', '_' \
+                and '.', starting with a letter or digit, at most 64 characters).",
+            "examples": ["system", "clerk:amina", "officer:speaker", "member:sairoon-12"],
+        })
+    }
+}
+
 impl TryFrom<String> for Actor {
     type Error = ActorError;
     fn try_from(text: String) -> Result<Self, Self::Error> {

@@ -24,8 +24,14 @@ pub struct Context {
 }
 
 /// Everything that can be asked of the chamber.
+///
+/// On the wire, an object whose `command` field names the command ([`Command::name`]) and
+/// whose other fields are the variant's: `{"command":"check_in","sitting":"s1","member":"m1"}`.
+/// A field that is not the command's is refused, naming the field. An absent `Option`
+/// field is `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     EstablishChamber {
         name: String,
@@ -313,5 +319,71 @@ impl Command {
             }
             Command::CastBallot { .. } | Command::RecordParticipation { .. } => &[System, Member],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Command, String> {
+        serde_json::from_str(json).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn a_field_that_is_not_the_commands_is_refused_by_name() {
+        let error = parse(r#"{"command":"check_in","sitting":"s1","member":"m1","reason":"x"}"#)
+            .unwrap_err();
+        assert!(error.contains("unknown field `reason`"), "{error}");
+        assert!(error.contains("expected `sitting` or `member`"), "{error}");
+        let error =
+            parse(r#"{"command":"resume_sitting","sitting":"s1","sitting_id":"s1"}"#).unwrap_err();
+        assert!(error.contains("unknown field `sitting_id`"), "{error}");
+    }
+
+    #[test]
+    fn fields_of_nested_objects_are_checked_too() {
+        let error = parse(
+            r#"{"command":"convene_sitting","sitting":"s1","kind":"ordinary","title":"T",
+                "scheduled_for":"2020-01-05T16:00:00+03:00","agenda":[{"title":"A","motoin":"m1"}]}"#,
+        )
+        .unwrap_err();
+        assert!(error.contains("unknown field `motoin`"), "{error}");
+        let error = parse(
+            r#"{"command":"table_motion","motion":"m1","title":"T","text":"T","sponsors":[],
+                "kind":{"kind":"resolution","binding":true,"adressed_to":"the government"}}"#,
+        )
+        .unwrap_err();
+        assert!(error.contains("unknown field `adressed_to`"), "{error}");
+        let error = parse(
+            r#"{"command":"enter_tally","division":"d1","tally":{"yes":1,"no":2,"abstain":0,"blank":3}}"#,
+        )
+        .unwrap_err();
+        assert!(error.contains("unknown field `blank`"), "{error}");
+    }
+
+    #[test]
+    fn absent_optional_fields_are_none_and_required_ones_are_named() {
+        assert_eq!(
+            parse(r#"{"command":"close_sitting","sitting":"s1"}"#),
+            Ok(Command::CloseSitting {
+                sitting: crate::ids::SittingId::new("s1").unwrap(),
+                reason: None,
+            })
+        );
+        let error = parse(r#"{"command":"check_in","sitting":"s1"}"#).unwrap_err();
+        assert!(error.contains("missing field `member`"), "{error}");
+    }
+
+    /// What the web API does with `POST /api/commands/{name}`: the tag goes in beside
+    /// the body's fields, in any place.
+    #[test]
+    fn the_tag_may_come_anywhere() {
+        assert_eq!(
+            parse(r#"{"sitting":"s1","command":"check_quorum"}"#),
+            Ok(Command::CheckQuorum {
+                sitting: crate::ids::SittingId::new("s1").unwrap(),
+            })
+        );
     }
 }

@@ -33,6 +33,7 @@ pub const RECORDED_VOTES_MAX: usize = 10_000;
 /// Something hemicycle keeps external identifiers for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum Subject {
     Chamber,
     Member(MemberId),
@@ -78,6 +79,8 @@ impl fmt::Display for Subject {
 /// An identifier issued by another system: `{scheme: "wikidata", identifier: "Q1973075"}`.
 /// The original Popolo `id` of an imported object is kept under the scheme `popolo`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct ExternalIdentifier {
     pub scheme: String,
     pub identifier: String,
@@ -85,6 +88,8 @@ pub struct ExternalIdentifier {
 
 /// A URL with an optional note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct Link {
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,6 +99,8 @@ pub struct Link {
 /// A member's personal details, as given by the source. Dates are kept as written,
 /// which may be partial (`"1974"`, `"1974-03"`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct MemberDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
@@ -154,6 +161,7 @@ pub struct RecordedMotion {
 /// How a member is recorded in a historical division (Popolo's vote options).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum RecordedOption {
     Yes,
     No,
@@ -191,6 +199,8 @@ impl RecordedOption {
 
 /// The counts a source published for a division, each as given (absent when not given).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct RecordedCounts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub yes: Option<u32>,

@@ -23,6 +23,11 @@ pub enum IdentifierError {
     InvalidCharacter(String),
 }
 
+/// The rules every identifier follows, as a regular expression (ECMA 262, as JSON Schema
+/// uses): a lower-case letter or digit, then up to 63 more of `a-z`, `0-9`, `-`, `_`, `.`.
+/// All of these characters are ASCII, so 64 characters are [`IDENTIFIER_LENGTH_MAX`] bytes.
+pub const IDENTIFIER_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{0,63}$";
+
 fn check(text: &str) -> Result<(), IdentifierError> {
     if text.is_empty() {
         return Err(IdentifierError::Empty);
@@ -45,8 +50,8 @@ fn check(text: &str) -> Result<(), IdentifierError> {
 }
 
 macro_rules! identifier {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
+    ($(#[doc = $doc:literal])* $name:ident) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
@@ -89,7 +94,41 @@ macro_rules! identifier {
                 Self::new(text)
             }
         }
+
+        /// On the wire, a string checked as [`IDENTIFIER_PATTERN`] says.
+        #[cfg(feature = "json-schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($name)).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                identifier_schema(concat!($($doc, "\n"),*))
+            }
+        }
     };
+}
+
+/// The schema of every identifier type: a string of 1 to 64 characters matching
+/// [`IDENTIFIER_PATTERN`], exactly what `check` accepts.
+#[cfg(feature = "json-schema")]
+fn identifier_schema(doc: &str) -> schemars::Schema {
+    let description = format!(
+        "{} An identifier: 1 to {IDENTIFIER_LENGTH_MAX} characters, lower-case letters a-z, \
+         digits, '-', '_' and '.', starting with a letter or digit.",
+        doc.trim()
+    );
+    schemars::json_schema!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDENTIFIER_LENGTH_MAX,
+        "pattern": IDENTIFIER_PATTERN,
+        "description": description,
+    })
 }
 
 identifier!(
@@ -135,6 +174,7 @@ identifier!(
 
 /// A group inside which a separate majority may be required: a bloc or a coalition.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GroupId {
     Bloc(BlocId),

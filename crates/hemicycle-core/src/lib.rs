@@ -5,6 +5,10 @@
 //! The core is pure: no I/O, no clock, no async. A [`Command`] is checked against the
 //! [`State`] by [`State::decide`], which refuses it with a [`Refusal`] or returns
 //! [`Event`]s; the state changes only by [`State::apply`], a fold over events.
+//!
+//! With the `json-schema` feature, the commands and every type they hold implement
+//! `schemars::JsonSchema`, and `schema::command_schemas` gives the JSON Schemas of the
+//! web API's request bodies.
 
 pub mod actor;
 pub mod command;
@@ -15,6 +19,8 @@ pub mod ids;
 pub mod model;
 pub mod outcome;
 pub mod rules;
+#[cfg(feature = "json-schema")]
+pub mod schema;
 pub mod state;
 
 pub use actor::{Actor, Role};

@@ -14,6 +14,7 @@ pub type Date = NaiveDate;
 /// What kind of bloc: how members are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum BlocKind {
     /// A political party.
     Party,
@@ -28,6 +29,7 @@ pub enum BlocKind {
 /// Ordinary sittings follow the calendar; extraordinary ones are called for a purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum SittingKind {
     Ordinary,
     Extraordinary,
@@ -57,7 +59,14 @@ impl Presence {
 
 /// What a motion is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+// Serde ignores fields beside `kind` in the unit variants (`bill`, `procedural`) of an
+// internally tagged enum, `deny_unknown_fields` or not: the schema must say so too.
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "json-schema",
+    schemars(transform = crate::schema::unit_variants_take_any_fields)
+)]
 pub enum MotionKind {
     /// A resolution: binding or not, possibly addressed to someone (e.g. the government).
     Resolution {
@@ -92,6 +101,7 @@ impl MotionKind {
 /// Who puts a motion forward.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum Sponsor {
     Member(MemberId),
     Bloc(BlocId),
@@ -100,6 +110,7 @@ pub enum Sponsor {
 /// A member's ballot in a recorded division.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum Choice {
     Yes,
     No,
@@ -122,6 +133,7 @@ impl Choice {
 /// How the chamber votes on a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum DivisionMethod {
     /// Each member's ballot is recorded by name.
     Recorded,
@@ -143,6 +155,8 @@ impl DivisionMethod {
 
 /// A candidate in an election.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct Candidate {
     pub id: CandidateId,
     pub name: String,
@@ -150,7 +164,8 @@ pub struct Candidate {
 
 /// The question a division decides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum Question {
     /// That the motion be adopted.
     Motion { motion: MotionId },
@@ -163,6 +178,8 @@ pub enum Question {
 
 /// An item of a sitting's agenda.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct AgendaItem {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,6 +202,7 @@ pub enum FollowUpStatus {
 /// How a follow-up ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum FollowUpConclusion {
     Implemented,
     Rejected,

@@ -12,6 +12,8 @@ use crate::rules::{
 
 /// The counted votes of one division (or of one group within it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct Tally {
     pub yes: u32,
     pub no: u32,
@@ -39,6 +41,7 @@ impl Tally {
 /// One of the two sides of a yes/no question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum Side {
     Yes,
     No,

@@ -65,6 +65,36 @@ impl TryFrom<String> for Fraction {
     }
 }
 
+/// The wire form of a fraction as a regular expression (ECMA 262), exactly the syntax
+/// `Fraction::try_from(String)` reads: two unsigned integers (an optional `+`, then
+/// digits) around a `/`, each with optional white space around it; the denominator is not
+/// zero. That the numerator is at most the denominator, and that both fit in 32 bits,
+/// is checked too but not expressed here. Written back as `n/d`.
+pub const FRACTION_PATTERN: &str = r"^\s*\+?[0-9]+\s*/\s*\+?0*[1-9][0-9]*\s*$";
+
+/// On the wire, a string `"n/d"` (see [`FRACTION_PATTERN`]).
+#[cfg(feature = "json-schema")]
+impl schemars::JsonSchema for Fraction {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Fraction".into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::Fraction").into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": FRACTION_PATTERN,
+            "description": "A fraction between 0 and 1 written `n/d`, such as `1/2` or `2/3`: \
+                the numerator at most the denominator, the denominator not zero, both \
+                32-bit unsigned integers.",
+            "examples": ["1/2", "2/3", "3/5"],
+        })
+    }
+}
+
 impl From<Fraction> for String {
     fn from(fraction: Fraction) -> String {
         fraction.to_string()
@@ -80,6 +110,7 @@ impl fmt::Display for Fraction {
 /// What a threshold is a fraction of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum Base {
     /// Votes for and against; abstentions are not counted.
     VotesCast,
@@ -113,6 +144,7 @@ impl Base {
 /// majority requirement to the members of one group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct Threshold {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed: Option<u32>,
@@ -265,6 +297,7 @@ pub struct ChamberSize {
 /// Who is counted for the quorum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum QuorumCount {
     /// Members present in the sitting.
     #[default]
@@ -277,6 +310,7 @@ pub enum QuorumCount {
 /// When the quorum is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum QuorumCheckPoint {
     Opening,
     EveryVote,
@@ -286,6 +320,7 @@ pub enum QuorumCheckPoint {
 /// What happens when a quorum check fails in an open sitting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum QuorumFailure {
     /// The sitting is suspended until the quorum is restored.
     Suspend,
@@ -298,6 +333,7 @@ pub enum QuorumFailure {
 /// The quorum rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct QuorumRule {
     pub required: Threshold,
     #[serde(default)]
@@ -323,6 +359,7 @@ fn is_false(value: &bool) -> bool {
 /// How a tie (as many votes for as against) is decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub enum TieRule {
     /// The motion fails.
     #[default]
@@ -336,6 +373,7 @@ pub enum TieRule {
 /// Rules that apply to every division.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct VotingRules {
     /// Whether a member may change a recorded ballot while the division is open.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -357,6 +395,7 @@ fn default_true() -> bool {
 /// A named decision rule: what a question needs to be carried.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct DecisionRule {
     /// The words for the whole rule; generated from the requirements when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,6 +436,7 @@ impl DecisionRule {
 /// The standing orders of a chamber.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct StandingOrders {
     pub quorum: QuorumRule,
     pub voting: VotingRules,

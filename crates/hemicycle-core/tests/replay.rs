@@ -460,6 +460,44 @@ fn decode_refuses_what_this_code_did_not_write() {
     }
 }
 
+/// An unknown field inside a nested object is refused as anywhere else: the nested types
+/// that commands share with events refuse unknown fields (the error names the field)
+/// where before only the canonical round trip caught them. Valid events are unchanged.
+#[test]
+fn decode_refuses_unknown_fields_in_nested_objects() {
+    let refused = |bytes: &[u8]| decode(bytes).expect_err(&String::from_utf8_lossy(bytes));
+    for (bytes, field) in [
+        (
+            &br#"{"v":1,"type":"MotionTabled","motion":"m1","kind":{"kind":"resolution","binding":true,"to":"x"},"title":"T","text":"T","sponsors":[],"decision":"ordinary"}"#[..],
+            "to",
+        ),
+        (
+            br#"{"v":1,"type":"SittingConvened","sitting":"s1","kind":"ordinary","title":"T","scheduled_for":"2020-01-05T16:00:00+03:00","agenda":[{"title":"A","extra":1}]}"#,
+            "extra",
+        ),
+        (
+            br#"{"v":1,"type":"TallyEntered","division":"d1","tally":{"yes":1,"no":0,"abstain":0,"blank":2}}"#,
+            "blank",
+        ),
+        (
+            br#"{"v":1,"type":"MemberDetailsRecorded","member":"m1","details":{"given_name":"A","nick":"B"}}"#,
+            "nick",
+        ),
+    ] {
+        let error = refused(bytes);
+        assert!(
+            matches!(&error, DecodeError::Body(inner) if inner.to_string().contains(&format!("unknown field `{field}`"))),
+            "{error}"
+        );
+    }
+    // Serde ignores other fields in an internally tagged enum's unit variant; the
+    // canonical round trip still refuses them.
+    assert!(matches!(
+        refused(br#"{"v":1,"type":"MotionTabled","motion":"m1","kind":{"kind":"bill","x":1},"title":"T","text":"T","sponsors":[],"decision":"ordinary"}"#),
+        DecodeError::NotCanonical
+    ));
+}
+
 /// The journal up to (not including) the first event matching `find`, replayed.
 fn replayed_until(chamber: &Chamber, find: impl Fn(&Event) -> bool) -> (State, usize) {
     let index = chamber

@@ -76,6 +76,13 @@ impl<S: Storage> Chamber<S> {
         self.signer = Some(signer);
     }
 
+    /// The public half of the signing key, in the note verifier-key format.
+    pub fn verifier_key(&self) -> Option<String> {
+        self.signer
+            .as_ref()
+            .map(|signer| signer.verifier().to_string())
+    }
+
     /// Signs a checkpoint of the journal as it is now, if it is not signed
     /// already, and returns the latest checkpoint.
     pub fn sign_checkpoint(&mut self) -> Result<StoredCheckpoint, EngineError> {

@@ -5,6 +5,7 @@
 mod analyze;
 mod interop;
 mod log;
+mod serve;
 
 use std::fs;
 use std::io::Write as _;
@@ -38,6 +39,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Subcommands {
+    /// Serve the chamber: the gallery, the consoles, the record and the JSON API.
+    Serve(serve::ServeArgs),
+    /// Manage the accounts that sign in to the server.
+    #[command(subcommand)]
+    Account(serve::AccountCommand),
     /// Explain what happened: attendance, quorum, cohesion, voting power, ideal points.
     #[command(subcommand)]
     Analyze(analyze::AnalyzeCommand),
@@ -285,6 +291,8 @@ fn run(cli: Cli) -> Result<()> {
             verify(&database)
         }
         Subcommands::Analyze(command) => analyze::run(command),
+        Subcommands::Serve(arguments) => serve::serve(arguments),
+        Subcommands::Account(command) => serve::account(command),
         Subcommands::Log { command } => log::run(command),
         Subcommands::Import(command) => interop::import(command),
         Subcommands::Export(command) => interop::export(command),
