@@ -20,8 +20,9 @@ pub struct SeatData {
     pub member: Option<String>,
     /// Written as the seat's `data-state` attribute (escaped).
     pub state: Option<String>,
-    /// The tooltip, instead of "label — seat N" (escaped; isolated when it holds
-    /// right-to-left text).
+    /// The tooltip, instead of "label — seat N": escaped, otherwise written as
+    /// given (isolate right-to-left names in it with U+2068 … U+2069 if it mixes
+    /// directions).
     pub tooltip: Option<String>,
 }
 

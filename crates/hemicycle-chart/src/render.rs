@@ -530,7 +530,7 @@ fn write_inline_seats(
             let _ = write!(attributes, " data-state=\"{}\"", escape(state));
         }
         let tooltip = match data.and_then(|data| data.tooltip.as_deref()) {
-            Some(tooltip) => isolate(tooltip),
+            Some(tooltip) => tooltip.to_owned(),
             None => seat_tooltip(group, style, seat.index_in_group),
         };
         let _ = writeln!(

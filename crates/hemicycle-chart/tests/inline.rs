@@ -134,8 +134,11 @@ fn an_element_without_prolog_or_fixed_size_whose_seats_carry_member_and_state() 
         .map(|seat| seat.attribute("r").unwrap())
         .collect();
     assert!(radii.iter().all(|radius| *radius == radii[0]));
-    assert_eq!(tooltip(circles[0]), "\u{2068}Sairoon — سائرون\u{2069} — seat 1");
-    assert_eq!(tooltip(circles[2]), "\u{2068}Name <3> — سائرون\u{2069}");
+    assert_eq!(
+        tooltip(circles[0]),
+        "\u{2068}Sairoon — سائرون\u{2069} — seat 1"
+    );
+    assert_eq!(tooltip(circles[2]), "Name <3> — سائرون");
     assert!(svg.contains("Name &lt;3&gt;"));
 }
 

@@ -43,7 +43,9 @@ pub const AUTH_COOKIE: &str = "hemicycle_auth";
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 fn account_error(error: AccountError) -> ApiError {
@@ -53,12 +55,14 @@ fn account_error(error: AccountError) -> ApiError {
         | AccountError::LoginCodeInUse => ApiError::conflict(error.to_string()),
         AccountError::NotFound(_) => ApiError::not_found(error.to_string()),
         AccountError::TooManyAccounts => ApiError::conflict(error.to_string()),
-        AccountError::Invalid { .. } | AccountError::NotAMember(_) | AccountError::Credential(_) => {
-            ApiError::invalid(error.to_string())
-        }
+        AccountError::Invalid { .. }
+        | AccountError::NotAMember(_)
+        | AccountError::Credential(_) => ApiError::invalid(error.to_string()),
         other => {
             tracing::error!(error = %other, "account storage");
-            ApiError::internal(format!("the accounts could not be read or written: {other}"))
+            ApiError::internal(format!(
+                "the accounts could not be read or written: {other}"
+            ))
         }
     }
 }
@@ -84,8 +88,17 @@ fn secure(shared: &AppState, headers: &HeaderMap) -> bool {
             .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
 }
 
-fn cookie(shared: &AppState, headers: &HeaderMap, token: &str, max_age_seconds: u64) -> HeaderValue {
-    let secure = if secure(shared, headers) { "; Secure" } else { "" };
+fn cookie(
+    shared: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    max_age_seconds: u64,
+) -> HeaderValue {
+    let secure = if secure(shared, headers) {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{AUTH_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_seconds}{secure}"
     ))
@@ -101,7 +114,9 @@ fn signed_in(shared: &AppState, headers: &HeaderMap) -> Result<Option<Account>, 
     let Some(username) = username else {
         return Ok(None);
     };
-    lock(&shared.accounts).find(&username).map_err(account_error)
+    lock(&shared.accounts)
+        .find(&username)
+        .map_err(account_error)
 }
 
 /// A request from a signed-in account; 401 otherwise.
@@ -132,7 +147,9 @@ impl FromRequestParts<AppState> for CurrentAccount {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Self, ApiError> {
-        Ok(CurrentAccount(signed_in(shared, &parts.headers).unwrap_or(None)))
+        Ok(CurrentAccount(
+            signed_in(shared, &parts.headers).unwrap_or(None),
+        ))
     }
 }
 
@@ -148,7 +165,10 @@ pub async fn cross_site_guard(
     request: Request,
     next: Next,
 ) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -297,7 +317,12 @@ async fn start_auth_session(
     let mut response = Json(signed_in_body(&account)).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        cookie(&shared, &request_parts.headers, token.as_str(), max_age_seconds),
+        cookie(
+            &shared,
+            &request_parts.headers,
+            token.as_str(),
+            max_age_seconds,
+        ),
     );
     Ok(response)
 }
@@ -469,7 +494,10 @@ pub fn issue_login(
                 .map_err(|error| ApiError::invalid(error.to_string()))?;
             let account = Account::new(
                 username,
-                member_name.chars().take(hemicycle_accounts::DISPLAY_NAME_LENGTH_MAX).collect::<String>(),
+                member_name
+                    .chars()
+                    .take(hemicycle_accounts::DISPLAY_NAME_LENGTH_MAX)
+                    .collect::<String>(),
                 AccountRole::Member(member.clone()),
                 now_ms,
             )

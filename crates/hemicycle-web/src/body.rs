@@ -19,7 +19,9 @@ pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError
             ApiError::new(
                 status,
                 "payload_too_large",
-                format!("the request body is larger than the limit of {MAX_REQUEST_BODY_BYTES} bytes"),
+                format!(
+                    "the request body is larger than the limit of {MAX_REQUEST_BODY_BYTES} bytes"
+                ),
             )
         } else {
             ApiError::bad_request(format!("the request body could not be read: {rejection}"))

@@ -45,7 +45,9 @@ pub struct DemoStatus {
 pub fn describe(action: &Action) -> String {
     match action {
         Action::Command(command) => command.name().replace('_', " "),
-        Action::CheckIn { members, .. } => format!("check in {} group(s) of members", members.len()),
+        Action::CheckIn { members, .. } => {
+            format!("check in {} group(s) of members", members.len())
+        }
         Action::CheckOut { members, .. } => {
             format!("check out {} group(s) of members", members.len())
         }
@@ -83,9 +85,7 @@ pub fn prepare(
         .into_iter()
         .map(|planned| (planned.context, planned.command))
         .collect();
-    chamber
-        .execute_batch(&setup)
-        .map_err(|(_, error)| error)?;
+    chamber.execute_batch(&setup).map_err(|(_, error)| error)?;
     let mut next_step = 0;
     for step in &scenario.steps {
         let convenes = matches!(&step.action, Action::Command(command)
@@ -144,15 +144,17 @@ fn replay_next(shared: &AppState) -> Result<bool, ApiError> {
         .into_iter()
         .map(|planned| (planned.context, planned.command))
         .collect();
-    shared.execute_blocking(&commands).map_err(|error| ApiError {
-        message: format!(
-            "step {} ({}) cannot be replayed: {}",
-            index + 1,
-            describe(&step.action),
-            error.message
-        ),
-        ..error
-    })?;
+    shared
+        .execute_blocking(&commands)
+        .map_err(|error| ApiError {
+            message: format!(
+                "step {} ({}) cannot be replayed: {}",
+                index + 1,
+                describe(&step.action),
+                error.message
+            ),
+            ..error
+        })?;
     if let Some(script) = lock(&shared.demo).as_mut() {
         script.next_step = index + 1;
     }
@@ -171,7 +173,10 @@ pub async fn replay_step(
     account: SignedInAccount,
 ) -> Result<Json<DemoStatus>, ApiError> {
     require_demo_officer(&shared, &account)?;
-    if lock(&shared.demo).as_ref().is_some_and(|script| script.replaying) {
+    if lock(&shared.demo)
+        .as_ref()
+        .is_some_and(|script| script.replaying)
+    {
         return Err(ApiError::conflict("a replay is already running"));
     }
     let worker = shared.clone();
@@ -224,7 +229,9 @@ pub async fn replay(
             let step_worker = worker.clone();
             let outcome = tokio::task::spawn_blocking(move || replay_next(&step_worker)).await;
             match outcome {
-                Ok(Ok(true)) => tokio::time::sleep(Duration::from_millis(request.interval_ms)).await,
+                Ok(Ok(true)) => {
+                    tokio::time::sleep(Duration::from_millis(request.interval_ms)).await
+                }
                 Ok(Ok(false)) => break,
                 Ok(Err(error)) => {
                     tracing::warn!(error = %error.message, "demo replay stopped");

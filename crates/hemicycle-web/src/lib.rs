@@ -60,7 +60,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
@@ -92,7 +95,10 @@ pub fn router(shared: AppState) -> Router {
         .route("/auth/member-sign-in", post(auth::member_sign_in))
         .route("/auth/sign-out", post(auth::sign_out))
         .route("/auth/me", get(auth::me))
-        .route("/accounts", get(auth::list_accounts).post(auth::create_account))
+        .route(
+            "/accounts",
+            get(auth::list_accounts).post(auth::create_account),
+        )
         .route("/accounts/member-login", post(auth::issue_member_login))
         .route("/accounts/{username}", delete(auth::delete_account))
         .route("/demo/status", get(demo::status))
@@ -111,7 +117,10 @@ pub fn router(shared: AppState) -> Router {
         .nest("/api", api)
         .merge(site::routes())
         .layer(DefaultBodyLimit::max(body::MAX_REQUEST_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(shared.clone(), auth::cross_site_guard))
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            auth::cross_site_guard,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(shared)

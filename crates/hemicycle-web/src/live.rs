@@ -278,12 +278,10 @@ pub fn method_word(method: DivisionMethod) -> &'static str {
 
 fn live_division(state: &State, division: &Division) -> LiveDivision {
     let tally = division.tally();
-    let ballot_changes_allowed = state.chamber.as_ref().is_some_and(|chamber| {
-        chamber
-            .standing_orders
-            .voting
-            .ballot_changes_allowed
-    });
+    let ballot_changes_allowed = state
+        .chamber
+        .as_ref()
+        .is_some_and(|chamber| chamber.standing_orders.voting.ballot_changes_allowed);
     LiveDivision {
         id: division.id.to_string(),
         sitting: division.sitting.to_string(),

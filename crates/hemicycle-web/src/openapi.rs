@@ -45,11 +45,20 @@ fn path_parameter(name: &str, description: &str) -> Value {
 }
 
 /// A read anyone may make.
-fn public_read(summary: &str, tag: &str, schema: Value, parameters: Vec<Value>, not_found: bool) -> Value {
+fn public_read(
+    summary: &str,
+    tag: &str,
+    schema: Value,
+    parameters: Vec<Value>,
+    not_found: bool,
+) -> Value {
     let mut responses = Map::new();
     responses.insert("200".into(), json_response("OK", schema));
     if !parameters.is_empty() {
-        responses.insert("400".into(), error_response("A query parameter is missing or malformed"));
+        responses.insert(
+            "400".into(),
+            error_response("A query parameter is missing or malformed"),
+        );
     }
     if not_found {
         responses.insert("404".into(), error_response("No such thing"));
@@ -58,14 +67,29 @@ fn public_read(summary: &str, tag: &str, schema: Value, parameters: Vec<Value>, 
 }
 
 /// An action that needs a signed-in account.
-fn action(summary: &str, tag: &str, request: Option<Value>, ok: Value, extra: &[(&str, &str)]) -> Value {
+fn action(
+    summary: &str,
+    tag: &str,
+    request: Option<Value>,
+    ok: Value,
+    extra: &[(&str, &str)],
+) -> Value {
     let mut responses = Map::new();
     responses.insert("200".into(), json_response("Done", ok));
     responses.insert("400".into(), error_response("The body is not JSON"));
     responses.insert("401".into(), error_response("Not signed in"));
-    responses.insert("403".into(), error_response("The account's role may not do this, or a cross-site request"));
-    responses.insert("413".into(), error_response("The body is larger than the limit"));
-    responses.insert("422".into(), error_response("A field is missing, of the wrong type, or unknown"));
+    responses.insert(
+        "403".into(),
+        error_response("The account's role may not do this, or a cross-site request"),
+    );
+    responses.insert(
+        "413".into(),
+        error_response("The body is larger than the limit"),
+    );
+    responses.insert(
+        "422".into(),
+        error_response("A field is missing, of the wrong type, or unknown"),
+    );
     for (code, description) in extra {
         responses.insert((*code).into(), error_response(description));
     }
@@ -160,31 +184,123 @@ pub fn document() -> Value {
     }
 
     let reads: [(&str, &str, Value, bool); 9] = [
-        ("/api/chamber", "The chamber: name, seats, standing orders", any_object(), true),
-        ("/api/members", "Every member, with blocs and memberships", array_of_objects(), false),
+        (
+            "/api/chamber",
+            "The chamber: name, seats, standing orders",
+            any_object(),
+            true,
+        ),
+        (
+            "/api/members",
+            "Every member, with blocs and memberships",
+            array_of_objects(),
+            false,
+        ),
         ("/api/blocs", "Every bloc", array_of_objects(), false),
         ("/api/sittings", "Every sitting", array_of_objects(), false),
         ("/api/motions", "Every motion", array_of_objects(), false),
-        ("/api/divisions", "Every division, in brief", array_of_objects(), false),
-        ("/api/live/snapshot", "What the live pages show now", any_object(), false),
-        ("/api/demo/status", "The demonstration's next step", any_object(), true),
-        ("/api/auth/me", "The signed-in account", reference("SignedIn"), false),
+        (
+            "/api/divisions",
+            "Every division, in brief",
+            array_of_objects(),
+            false,
+        ),
+        (
+            "/api/live/snapshot",
+            "What the live pages show now",
+            any_object(),
+            false,
+        ),
+        (
+            "/api/demo/status",
+            "The demonstration's next step",
+            any_object(),
+            true,
+        ),
+        (
+            "/api/auth/me",
+            "The signed-in account",
+            reference("SignedIn"),
+            false,
+        ),
     ];
     for (path, summary, schema, not_found) in reads {
-        paths.insert(path.into(), public_read(summary, "reads", schema, vec![], not_found));
+        paths.insert(
+            path.into(),
+            public_read(summary, "reads", schema, vec![], not_found),
+        );
     }
     if let Some(me) = paths.get_mut("/api/auth/me") {
         me["get"]["responses"]["401"] = error_response("Not signed in");
     }
-    paths.insert("/api/members/{id}".into(), public_read("One member", "reads", any_object(), vec![path_parameter("id", "The member's id")], true));
-    paths.insert("/api/sittings/{id}".into(), public_read("One sitting: agenda, attendance, quorum, communications", "reads", any_object(), vec![path_parameter("id", "The sitting's id")], true));
-    paths.insert("/api/divisions/{id}".into(), public_read("One division: tally, ballots (recorded divisions only), outcome", "reads", any_object(), vec![path_parameter("id", "The division's id")], true));
-    paths.insert("/api/register".into(), public_read("The follow-up register", "reads", array_of_objects(),
-        vec![query_parameter("as_of", "The day to judge deadlines by (YYYY-MM-DD)", json!({"type": "string", "format": "date"}), false)], false));
-    paths.insert("/api/journal".into(), public_read("The journal, page by page", "reads", any_object(), vec![
-        query_parameter("from", "First sequence", json!({"type": "integer", "minimum": 0}), false),
-        query_parameter("limit", "How many (at most 1000)", json!({"type": "integer", "minimum": 1, "maximum": 1000}), false),
-    ], false));
+    paths.insert(
+        "/api/members/{id}".into(),
+        public_read(
+            "One member",
+            "reads",
+            any_object(),
+            vec![path_parameter("id", "The member's id")],
+            true,
+        ),
+    );
+    paths.insert(
+        "/api/sittings/{id}".into(),
+        public_read(
+            "One sitting: agenda, attendance, quorum, communications",
+            "reads",
+            any_object(),
+            vec![path_parameter("id", "The sitting's id")],
+            true,
+        ),
+    );
+    paths.insert(
+        "/api/divisions/{id}".into(),
+        public_read(
+            "One division: tally, ballots (recorded divisions only), outcome",
+            "reads",
+            any_object(),
+            vec![path_parameter("id", "The division's id")],
+            true,
+        ),
+    );
+    paths.insert(
+        "/api/register".into(),
+        public_read(
+            "The follow-up register",
+            "reads",
+            array_of_objects(),
+            vec![query_parameter(
+                "as_of",
+                "The day to judge deadlines by (YYYY-MM-DD)",
+                json!({"type": "string", "format": "date"}),
+                false,
+            )],
+            false,
+        ),
+    );
+    paths.insert(
+        "/api/journal".into(),
+        public_read(
+            "The journal, page by page",
+            "reads",
+            any_object(),
+            vec![
+                query_parameter(
+                    "from",
+                    "First sequence",
+                    json!({"type": "integer", "minimum": 0}),
+                    false,
+                ),
+                query_parameter(
+                    "limit",
+                    "How many (at most 1000)",
+                    json!({"type": "integer", "minimum": 1, "maximum": 1000}),
+                    false,
+                ),
+            ],
+            false,
+        ),
+    );
     paths.insert("/api/live".into(), json!({ "get": {
         "summary": "Live updates as Server-Sent Events: a `snapshot` event, then `update` events",
         "tags": ["reads"],
@@ -202,15 +318,50 @@ pub fn document() -> Value {
         "summary": "The chamber's verifier key (note verifier-key format)", "tags": ["log"],
         "responses": { "200": { "description": "The key", "content": { "text/plain": { "schema": { "type": "string" } } } },
                        "404": error_response("No signing key") } } }));
-    paths.insert("/api/log/inclusion".into(), public_read("Inclusion proof of an event in a tree", "log", any_object(), vec![
-        query_parameter("index", "The event's index (sequence − 1)", integer.clone(), true),
-        query_parameter("size", "The tree size", integer.clone(), true)], false));
-    paths.insert("/api/log/consistency".into(), public_read("Consistency proof between two tree sizes", "log", any_object(), vec![
-        query_parameter("from", "The smaller size", integer.clone(), true),
-        query_parameter("to", "The larger size", integer.clone(), true)], false));
-    paths.insert("/api/log/entries".into(), public_read("Events' canonical bytes, base64", "log", any_object(), vec![
-        query_parameter("start", "First index", integer.clone(), true),
-        query_parameter("end", "One past the last index", integer, true)], false));
+    paths.insert(
+        "/api/log/inclusion".into(),
+        public_read(
+            "Inclusion proof of an event in a tree",
+            "log",
+            any_object(),
+            vec![
+                query_parameter(
+                    "index",
+                    "The event's index (sequence − 1)",
+                    integer.clone(),
+                    true,
+                ),
+                query_parameter("size", "The tree size", integer.clone(), true),
+            ],
+            false,
+        ),
+    );
+    paths.insert(
+        "/api/log/consistency".into(),
+        public_read(
+            "Consistency proof between two tree sizes",
+            "log",
+            any_object(),
+            vec![
+                query_parameter("from", "The smaller size", integer.clone(), true),
+                query_parameter("to", "The larger size", integer.clone(), true),
+            ],
+            false,
+        ),
+    );
+    paths.insert(
+        "/api/log/entries".into(),
+        public_read(
+            "Events' canonical bytes, base64",
+            "log",
+            any_object(),
+            vec![
+                query_parameter("start", "First index", integer.clone(), true),
+                query_parameter("end", "One past the last index", integer, true),
+            ],
+            false,
+        ),
+    );
 
     let string = |max: u32| json!({ "type": "string", "minLength": 1, "maxLength": max });
     paths.insert("/api/auth/sign-in".into(), action("Sign in a clerk or presiding officer", "auth",
@@ -221,23 +372,45 @@ pub fn document() -> Value {
         Some(json!({ "type": "object", "additionalProperties": false, "required": ["code", "pin"],
             "properties": { "code": string(64), "pin": string(8) } })),
         reference("SignedIn"), &[("429", "Too many failed attempts; wait")]));
-    paths.insert("/api/auth/sign-out".into(), action("Sign out (ends the auth session)", "auth", None, any_object(), &[]));
-    let mut accounts = action("Create a clerk or presiding-officer account (clerk only)", "accounts",
+    paths.insert(
+        "/api/auth/sign-out".into(),
+        action(
+            "Sign out (ends the auth session)",
+            "auth",
+            None,
+            any_object(),
+            &[],
+        ),
+    );
+    let mut accounts = action(
+        "Create a clerk or presiding-officer account (clerk only)",
+        "accounts",
         Some(json!({ "type": "object", "additionalProperties": false,
             "required": ["username", "display_name", "role", "password"],
             "properties": { "username": string(64), "display_name": string(200),
                 "role": { "type": "string", "enum": ["clerk", "presiding_officer"] },
                 "password": { "type": "string", "minLength": 10, "maxLength": 256 } } })),
-        any_object(), &[("409", "The username is taken")]);
+        any_object(),
+        &[("409", "The username is taken")],
+    );
     accounts["get"] = json!({ "summary": "Every account (clerk only)", "tags": ["accounts"],
         "security": [{ "authSession": [] }],
         "responses": { "200": json_response("The accounts", array_of_objects()),
                        "401": error_response("Not signed in"), "403": error_response("Not a clerk") } });
     paths.insert("/api/accounts".into(), accounts);
-    paths.insert("/api/accounts/member-login".into(), action("Issue a member's login code and PIN (clerk only); shown once", "accounts",
-        Some(json!({ "type": "object", "additionalProperties": false, "required": ["member"],
-            "properties": { "member": string(64) } })),
-        any_object(), &[("404", "No such member")]));
+    paths.insert(
+        "/api/accounts/member-login".into(),
+        action(
+            "Issue a member's login code and PIN (clerk only); shown once",
+            "accounts",
+            Some(
+                json!({ "type": "object", "additionalProperties": false, "required": ["member"],
+            "properties": { "member": string(64) } }),
+            ),
+            any_object(),
+            &[("404", "No such member")],
+        ),
+    );
     paths.insert("/api/accounts/{username}".into(), json!({ "delete": {
         "summary": "Delete an account and end its auth sessions (clerk only)", "tags": ["accounts"],
         "security": [{ "authSession": [] }],
@@ -245,8 +418,19 @@ pub fn document() -> Value {
         "responses": { "200": json_response("Deleted", any_object()),
             "401": error_response("Not signed in"), "403": error_response("Not a clerk, or a cross-site request"),
             "404": error_response("No such account") } } }));
-    paths.insert("/api/demo/replay-step".into(), action("Replay the demonstration's next step (presiding officer)", "demo", None, any_object(),
-        &[("404", "Not a demonstration server"), ("409", "Nothing left to replay, or a replay is running")]));
+    paths.insert(
+        "/api/demo/replay-step".into(),
+        action(
+            "Replay the demonstration's next step (presiding officer)",
+            "demo",
+            None,
+            any_object(),
+            &[
+                ("404", "Not a demonstration server"),
+                ("409", "Nothing left to replay, or a replay is running"),
+            ],
+        ),
+    );
     paths.insert("/api/demo/replay".into(), action("Replay the rest of the demonstration at a pace (presiding officer)", "demo",
         Some(json!({ "type": "object", "additionalProperties": false, "required": ["interval_ms"],
             "properties": { "interval_ms": { "type": "integer", "minimum": 100, "maximum": 60000 } } })),

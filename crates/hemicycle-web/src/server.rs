@@ -102,7 +102,9 @@ pub type AppState = Arc<Shared>;
 /// structure behind our locks is left consistent between statements (the
 /// chamber's state only changes after its journal append succeeded).
 pub fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {

@@ -89,4 +89,3 @@ fn events(subscription: LiveSubscription) -> impl Stream<Item = Result<Event, In
         }
     })
 }
-

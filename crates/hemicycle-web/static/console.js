@@ -18,7 +18,7 @@
 // data-next="N" is given the value prefix+N (N counts up after each success).
 // The button pressed may carry its own name and value, and its own
 // data-command. Refusals ({"error":{"code","message"}}) are shown in the form's
-// [role=alert] box, else in the page's.
+// [role=alert] box, else in the page's (.page-error), else in a toast.
 (function () {
   'use strict';
 
@@ -176,7 +176,6 @@
 
   function errorBox(form) {
     return form.querySelector('[role=alert]') ||
-      (form.closest('section') && form.closest('section').querySelector('.form-error[role=alert]')) ||
       document.querySelector('main .page-error[role=alert]') ||
       document.getElementById('errors');
   }

@@ -7,6 +7,7 @@
 // marks what to keep current:
 //   [data-member=ID]      its data-state becomes the member's seat state (seats, roll rows)
 //   [data-state-of=ID]    its text becomes the member's state in words
+//   [data-presence-of=ID] its text becomes the member's attendance in words
 //   [data-live=NAME]      a panel's text or attributes (see render below)
 //   [data-live-value=…]   a hidden input's value (sitting-id, division-id)
 //   [data-show-when=…]    shown when every condition holds (see condition below;
@@ -37,6 +38,7 @@
 
   var seatElements = {};
   var stateTexts = {};
+  var presenceTexts = {};
   var candidateNames = {};
   var current = { sequence: -1, sitting: null, division: null, seats: {} };
   var initialSitting = null;
@@ -50,6 +52,10 @@
     document.querySelectorAll('[data-state-of]').forEach(function (element) {
       var id = element.dataset.stateOf;
       (stateTexts[id] = stateTexts[id] || []).push(element);
+    });
+    document.querySelectorAll('[data-presence-of]').forEach(function (element) {
+      var id = element.dataset.presenceOf;
+      (presenceTexts[id] = presenceTexts[id] || []).push(element);
     });
     document.querySelectorAll('[data-candidate][data-name]').forEach(function (element) {
       candidateNames[element.dataset.candidate] = element.dataset.name;
@@ -112,6 +118,9 @@
     });
     (stateTexts[id] || []).forEach(function (element) {
       element.textContent = WORDS[state] || state;
+    });
+    (presenceTexts[id] || []).forEach(function (element) {
+      element.textContent = PRESENT[state] ? 'present' : (WORDS[state] || state);
     });
   }
 
@@ -253,6 +262,17 @@
     });
   }
 
+  function renderRoll() {
+    document.querySelectorAll('.roll-bloc').forEach(function (bloc) {
+      var present = 0;
+      bloc.querySelectorAll('[data-member]').forEach(function (row) {
+        if (PRESENT[row.getAttribute('data-state')]) { present += 1; }
+      });
+      var count = bloc.querySelector('[data-live="roll-present"]');
+      if (count) { count.textContent = String(present); }
+    });
+  }
+
   function ballotNote(seat) {
     var division = current.division;
     if (!division || !division.open) { return ['No division is open.', false]; }
@@ -348,6 +368,7 @@
     renderSitting();
     renderDivision();
     renderLegend();
+    renderRoll();
     renderMember(false);
     renderVisibility();
     document.dispatchEvent(new CustomEvent('hemicycle:live', { detail: current }));

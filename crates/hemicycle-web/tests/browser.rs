@@ -15,7 +15,9 @@ use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use hemicycle_accounts::{AccountRole, AccountStore, Argon2Cost, CredentialHasher, MemoryAccountStore, Username};
+use hemicycle_accounts::{
+    AccountRole, AccountStore, Argon2Cost, CredentialHasher, MemoryAccountStore, Username,
+};
 use hemicycle_core::ids::MemberId;
 use hemicycle_core::{Actor, Context};
 use hemicycle_engine::Chamber;
@@ -66,7 +68,10 @@ async fn start_driver() -> Driver {
         .expect("starting chromedriver");
     let driver = Driver { process, port };
     let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "chromedriver did not start listening on port {port}"
@@ -192,20 +197,62 @@ async fn fixture() -> Fixture {
         },
     )];
     let bodies: Vec<(&str, serde_json::Value)> = vec![
-        ("register_bloc", serde_json::json!({"bloc": "sairoon", "name": "سائرون", "short_name": "Sairoon", "kind": "list", "colour": "#2e7d32"})),
-        ("register_bloc", serde_json::json!({"bloc": "fatah", "name": "Fatah", "short_name": null, "kind": "list", "colour": "#f9a825"})),
-        ("admit_member", serde_json::json!({"member": "m1", "name": "مقتدى الأول", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"})),
-        ("admit_member", serde_json::json!({"member": "m2", "name": "Member Two", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"})),
-        ("admit_member", serde_json::json!({"member": "m3", "name": "Member Three", "constituency": null, "bloc": "fatah", "on": "2018-09-03"})),
-        ("admit_member", serde_json::json!({"member": "m4", "name": "Member Four", "constituency": null, "bloc": "fatah", "on": "2018-09-03"})),
-        ("admit_member", serde_json::json!({"member": "m5", "name": "Member Five", "constituency": null, "bloc": "fatah", "on": "2018-09-03"})),
-        ("admit_member", serde_json::json!({"member": "m6", "name": "Member Six", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"})),
-        ("admit_member", serde_json::json!({"member": "m7", "name": "Member Seven", "constituency": null, "bloc": "fatah", "on": "2018-09-03"})),
-        ("table_motion", serde_json::json!({"motion": "troops", "kind": {"kind": "resolution", "binding": false, "addressed_to": "the Government"}, "title": "Resolution on foreign troops", "text": "The Council calls on the Government…", "sponsors": [{"bloc": "fatah"}], "decision": null})),
-        ("convene_sitting", serde_json::json!({"sitting": "s1", "kind": "extraordinary", "title": "Extraordinary sitting", "scheduled_for": "2020-01-05T16:00:00+03:00", "agenda": [{"title": "Resolution on foreign troops", "motion": "troops"}], "requested_by": null})),
-        ("check_in", serde_json::json!({"sitting": "s1", "member": "m4"})),
-        ("check_in", serde_json::json!({"sitting": "s1", "member": "m5"})),
-        ("check_in", serde_json::json!({"sitting": "s1", "member": "m6"})),
+        (
+            "register_bloc",
+            serde_json::json!({"bloc": "sairoon", "name": "سائرون", "short_name": "Sairoon", "kind": "list", "colour": "#2e7d32"}),
+        ),
+        (
+            "register_bloc",
+            serde_json::json!({"bloc": "fatah", "name": "Fatah", "short_name": null, "kind": "list", "colour": "#f9a825"}),
+        ),
+        (
+            "admit_member",
+            serde_json::json!({"member": "m1", "name": "مقتدى الأول", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"}),
+        ),
+        (
+            "admit_member",
+            serde_json::json!({"member": "m2", "name": "Member Two", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"}),
+        ),
+        (
+            "admit_member",
+            serde_json::json!({"member": "m3", "name": "Member Three", "constituency": null, "bloc": "fatah", "on": "2018-09-03"}),
+        ),
+        (
+            "admit_member",
+            serde_json::json!({"member": "m4", "name": "Member Four", "constituency": null, "bloc": "fatah", "on": "2018-09-03"}),
+        ),
+        (
+            "admit_member",
+            serde_json::json!({"member": "m5", "name": "Member Five", "constituency": null, "bloc": "fatah", "on": "2018-09-03"}),
+        ),
+        (
+            "admit_member",
+            serde_json::json!({"member": "m6", "name": "Member Six", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"}),
+        ),
+        (
+            "admit_member",
+            serde_json::json!({"member": "m7", "name": "Member Seven", "constituency": null, "bloc": "fatah", "on": "2018-09-03"}),
+        ),
+        (
+            "table_motion",
+            serde_json::json!({"motion": "troops", "kind": {"kind": "resolution", "binding": false, "addressed_to": "the Government"}, "title": "Resolution on foreign troops", "text": "The Council calls on the Government…", "sponsors": [{"bloc": "fatah"}], "decision": null}),
+        ),
+        (
+            "convene_sitting",
+            serde_json::json!({"sitting": "s1", "kind": "extraordinary", "title": "Extraordinary sitting", "scheduled_for": "2020-01-05T16:00:00+03:00", "agenda": [{"title": "Resolution on foreign troops", "motion": "troops"}], "requested_by": null}),
+        ),
+        (
+            "check_in",
+            serde_json::json!({"sitting": "s1", "member": "m4"}),
+        ),
+        (
+            "check_in",
+            serde_json::json!({"sitting": "s1", "member": "m5"}),
+        ),
+        (
+            "check_in",
+            serde_json::json!({"sitting": "s1", "member": "m6"}),
+        ),
     ];
     for (name, body) in bodies {
         let command = hemicycle_web::api::parse_command(name, body.to_string().as_bytes())
@@ -259,7 +306,12 @@ async fn fixture() -> Fixture {
 }
 
 async fn seat_state(gallery: &Client, member: &str) -> Option<String> {
-    attribute_of(gallery, &format!("[data-member=\"{member}\"]"), "data-state").await
+    attribute_of(
+        gallery,
+        &format!("[data-member=\"{member}\"]"),
+        "data-state",
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,7 +337,10 @@ async fn a_sitting_runs_from_the_consoles_and_the_gallery_follows_it_live() {
 
     // The officer signs in and opens the sitting.
     let officer = browser(&driver).await;
-    officer.goto(&format!("{base}/sign-in")).await.expect("sign-in page");
+    officer
+        .goto(&format!("{base}/sign-in"))
+        .await
+        .expect("sign-in page");
     type_into(&officer, "[data-testid=username]", "speaker").await;
     type_into(&officer, "[data-testid=password]", OFFICER_PASSWORD).await;
     click(&officer, "[data-testid=sign-in-button]").await;
@@ -306,9 +361,15 @@ async fn a_sitting_runs_from_the_consoles_and_the_gallery_follows_it_live() {
             .await
             .expect("member sign-in link");
         wait_until("the login code filled in from the link", || async {
-            attribute_of(&client, "[data-testid=login-code]", "value")
-                .await
-                .is_some_and(|value| !value.is_empty())
+            match client.find(Locator::Css("[data-testid=login-code]")).await {
+                Ok(input) => input
+                    .prop("value")
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|value| value == *code),
+                Err(_) => false,
+            }
         })
         .await;
         type_into(&client, "[data-testid=login-pin]", pin).await;
@@ -322,9 +383,10 @@ async fn a_sitting_runs_from_the_consoles_and_the_gallery_follows_it_live() {
         .await;
         click(&client, "[data-testid=check-in]").await;
         let id = member.to_string();
-        wait_until(&format!("{id}'s seat shown present in the gallery"), || async {
-            seat_state(&gallery, &id).await.as_deref() == Some("present")
-        })
+        wait_until(
+            &format!("{id}'s seat shown present in the gallery"),
+            || async { seat_state(&gallery, &id).await.as_deref() == Some("present") },
+        )
         .await;
         member_browsers.push((member.clone(), client));
     }
@@ -351,9 +413,10 @@ async fn a_sitting_runs_from_the_consoles_and_the_gallery_follows_it_live() {
     for ((member, client), choice) in member_browsers.iter().zip(choices) {
         click(client, &format!("[data-testid=vote-{choice}]")).await;
         let id = member.to_string();
-        wait_until(&format!("{id}'s seat coloured {choice} in the gallery"), || async {
-            seat_state(&gallery, &id).await.as_deref() == Some(choice)
-        })
+        wait_until(
+            &format!("{id}'s seat coloured {choice} in the gallery"),
+            || async { seat_state(&gallery, &id).await.as_deref() == Some(choice) },
+        )
         .await;
     }
 
@@ -361,7 +424,10 @@ async fn a_sitting_runs_from_the_consoles_and_the_gallery_follows_it_live() {
     // ballot sent anyway is refused by the server with a reason.
     let (first_member, first_client) = &member_browsers[0];
     wait_until("the first member's vote buttons locked", || async {
-        match first_client.find(Locator::Css("[data-testid=vote-no]")).await {
+        match first_client
+            .find(Locator::Css("[data-testid=vote-no]"))
+            .await
+        {
             Ok(button) => !button.is_enabled().await.unwrap_or(true),
             Err(_) => false,
         }
@@ -389,7 +455,10 @@ async fn a_sitting_runs_from_the_consoles_and_the_gallery_follows_it_live() {
         .expect("a second ballot from the member's page");
     assert_eq!(refusal[0], 409, "second ballot: {refusal}");
     assert!(
-        refusal[1].as_str().unwrap_or("").contains("\"code\":\"conflict\""),
+        refusal[1]
+            .as_str()
+            .unwrap_or("")
+            .contains("\"code\":\"conflict\""),
         "second ballot: {refusal}"
     );
     assert_eq!(
@@ -401,12 +470,18 @@ async fn a_sitting_runs_from_the_consoles_and_the_gallery_follows_it_live() {
     // The officer closes the division; the outcome appears in the gallery.
     officer.refresh().await.expect("officer console");
     click(&officer, "[data-testid=close-division-button]").await;
-    wait_until("the outcome in the gallery", || async {
-        !text_of(&gallery, "[data-testid=outcome-explanation]")
-            .await
-            .is_empty()
-    })
-    .await;
+    let started = Instant::now();
+    while text_of(&gallery, "[data-testid=outcome-explanation]")
+        .await
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_millis(WAIT_MS),
+            "waited {WAIT_MS} ms for the outcome in the gallery; the officer's console says: {:?}",
+            text_of(&officer, "[data-testid=error]").await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let verdict = text_of(&gallery, "[data-testid=outcome-verdict]").await;
     let explanation = text_of(&gallery, "[data-testid=outcome-explanation]").await;
     // 7 present; yes: m1, m2 and the four present by fixture did not vote — so

@@ -134,7 +134,11 @@ fn members_section(out: &mut String, state: &State, accounts: &[AccountView], to
          <p>Login link: <code class=\"copy\" data-login=\"login_url\" data-testid=\"login-url\"></code></p>\n\
          <p>Login code: <code class=\"copy\" data-login=\"login_code\"></code> · PIN: <code class=\"copy\" data-login=\"pin\" data-testid=\"login-pin\"></code></p>\n</div>\n",
     );
-    out.push_str(&form_start("admit_member", "admit-member", "Admit a member"));
+    out.push_str(&form_start(
+        "admit_member",
+        "admit-member",
+        "Admit a member",
+    ));
     let _ = writeln!(
         out,
         "<label>Identifier {}</label>\n<label>Name <input name=\"name\" required maxlength=\"200\" dir=\"auto\"></label>\n\
@@ -146,7 +150,11 @@ fn members_section(out: &mut String, state: &State, accounts: &[AccountView], to
         date_input("on", today, true)
     );
     out.push_str(FORM_END);
-    out.push_str(&form_start("depart_member", "depart-member", "A member departs"));
+    out.push_str(&form_start(
+        "depart_member",
+        "depart-member",
+        "A member departs",
+    ));
     let _ = writeln!(
         out,
         "<label>Member <select name=\"member\" required>{}</select></label>\n\
@@ -161,9 +169,9 @@ fn members_section(out: &mut String, state: &State, accounts: &[AccountView], to
         <thead><tr><th scope=\"col\">Identifier</th><th scope=\"col\">Name</th><th scope=\"col\">Bloc</th><th scope=\"col\">Constituency</th><th scope=\"col\">Seat</th><th scope=\"col\">Login</th></tr></thead>\n<tbody>\n");
     for member in state.members.values() {
         let id = escape(member.id.as_str());
-        let has_login = accounts
-            .iter()
-            .any(|account| account.member.as_deref() == Some(member.id.as_str()) && account.has_login_code);
+        let has_login = accounts.iter().any(|account| {
+            account.member.as_deref() == Some(member.id.as_str()) && account.has_login_code
+        });
         let login = if member.is_sitting() {
             format!(
                 "<form class=\"row-form\" data-api=\"/api/accounts/member-login\" data-then=\"show-login\"><input type=\"hidden\" name=\"member\" value=\"{id}\">\
@@ -207,7 +215,11 @@ fn blocs_section(out: &mut String, state: &State) {
         );
     }
     out.push_str("</tbody></table></div>\n");
-    out.push_str(&form_start("register_bloc", "register-bloc", "Register a bloc"));
+    out.push_str(&form_start(
+        "register_bloc",
+        "register-bloc",
+        "Register a bloc",
+    ));
     let _ = writeln!(
         out,
         "<label>Identifier {}</label>\n<label>Name <input name=\"name\" required maxlength=\"200\" dir=\"auto\"></label>\n\
@@ -232,7 +244,11 @@ fn kind_word(kind: BlocKind) -> &'static str {
 
 fn memberships_section(out: &mut String, state: &State, today: &str) {
     out.push_str("<section class=\"desk-section\" id=\"memberships\">\n<h2>Memberships</h2>\n");
-    out.push_str(&form_start("change_bloc", "change-bloc", "Move a member to another bloc"));
+    out.push_str(&form_start(
+        "change_bloc",
+        "change-bloc",
+        "Move a member to another bloc",
+    ));
     let _ = writeln!(
         out,
         "<label>Member <select name=\"member\" required>{}</select></label>\n<label>New bloc <select name=\"bloc\">{}</select></label>\n\
@@ -252,7 +268,10 @@ fn memberships_section(out: &mut String, state: &State, today: &str) {
                 name(&member.name),
                 name(&bloc_label(state, Some(&membership.bloc))),
                 membership.from,
-                membership.until.map(|until| until.to_string()).unwrap_or_default()
+                membership
+                    .until
+                    .map(|until| until.to_string())
+                    .unwrap_or_default()
             );
         }
     }
@@ -306,7 +325,11 @@ fn motions_section(out: &mut String, state: &State) {
         );
     }
     out.push_str("</tbody></table></div>\n");
-    out.push_str(&form_start("table_motion", "table-motion", "Table a motion"));
+    out.push_str(&form_start(
+        "table_motion",
+        "table-motion",
+        "Table a motion",
+    ));
     let _ = writeln!(
         out,
         "<label>Identifier {}</label>\n\
@@ -359,7 +382,11 @@ fn sittings_section(out: &mut String, state: &State) {
     }
     out.push_str("</tbody></table></div>\n");
 
-    out.push_str(&form_start("convene_sitting", "convene-sitting", "Convene a sitting"));
+    out.push_str(&form_start(
+        "convene_sitting",
+        "convene-sitting",
+        "Convene a sitting",
+    ));
     let _ = writeln!(
         out,
         "<label>Identifier {}</label>\n<label>Kind <select name=\"kind\"><option value=\"ordinary\">ordinary</option><option value=\"extraordinary\">extraordinary</option></select></label>\n\
@@ -388,7 +415,11 @@ fn sittings_section(out: &mut String, state: &State) {
         );
     }
     if !live_sittings.is_empty() {
-        out.push_str(&form_start("declare_boycott", "declare-boycott", "Declare a bloc’s boycott"));
+        out.push_str(&form_start(
+            "declare_boycott",
+            "declare-boycott",
+            "Declare a bloc’s boycott",
+        ));
         let _ = writeln!(
             out,
             "<label>Sitting <select name=\"sitting\" required>{live_sittings}</select></label>\n\
@@ -398,7 +429,11 @@ fn sittings_section(out: &mut String, state: &State) {
             bloc_options(state, None)
         );
         out.push_str(FORM_END);
-        out.push_str(&form_start("excuse_absence", "excuse-absence", "Excuse a member’s absence"));
+        out.push_str(&form_start(
+            "excuse_absence",
+            "excuse-absence",
+            "Excuse a member’s absence",
+        ));
         let _ = writeln!(
             out,
             "<label>Sitting <select name=\"sitting\" required>{live_sittings}</select></label>\n\
@@ -410,9 +445,11 @@ fn sittings_section(out: &mut String, state: &State) {
     }
 
     // Secret ballots and shows of hands: the tellers' or the clerk's count.
-    for division in state.divisions.values().filter(|division| {
-        division.is_open() && division.method != DivisionMethod::Recorded
-    }) {
+    for division in state
+        .divisions
+        .values()
+        .filter(|division| division.is_open() && division.method != DivisionMethod::Recorded)
+    {
         let title = crate::live::question_title(state, &division.question);
         let _ = writeln!(
             out,
@@ -479,7 +516,9 @@ fn communications_section(out: &mut String, state: &State) {
 fn register_section(out: &mut String, state: &State, context: &PageContext, today: &str) {
     out.push_str("<section class=\"desk-section\" id=\"register\">\n<h2>Follow-up register</h2>\n");
     if state.follow_ups.is_empty() {
-        out.push_str("<p>No adopted resolution is addressed outside the chamber.</p>\n</section>\n");
+        out.push_str(
+            "<p>No adopted resolution is addressed outside the chamber.</p>\n</section>\n",
+        );
         return;
     }
     for follow_up in state.follow_ups.values() {

@@ -12,10 +12,11 @@ use hemicycle_core::rules::TieRule;
 use hemicycle_core::state::{MotionStatus, Sitting, SittingStatus};
 use hemicycle_core::State;
 
-use super::html::{document, escape, name, Page, Scripts};
+use super::html::{document, escape, name, Page, Scripts, PAGE_ERROR};
 use super::widgets::{
-    bloc_label, candidate_names, chart_figure, division_panel, grouping_date, members_by_bloc,
-    notices, quorum_panel, seat_of, show_when, sitting_panel, state_in_words, boycott_panel,
+    bloc_label, boycott_panel, candidate_names, chart_figure, division_panel, grouping_date,
+    is_present_word, members_by_bloc, notices, quorum_panel, seat_of, show_when, sitting_panel,
+    state_in_words,
 };
 use super::PageContext;
 use crate::live::LiveSnapshot;
@@ -33,7 +34,12 @@ fn focus_sitting<'a>(state: &'a State, snapshot: &LiveSnapshot) -> Option<&'a Si
 fn sitting_input(snapshot: &LiveSnapshot) -> String {
     format!(
         "<input type=\"hidden\" name=\"sitting\" data-live-value=\"sitting-id\" value=\"{}\">",
-        escape(snapshot.sitting.as_ref().map_or("", |sitting| sitting.id.as_str()))
+        escape(
+            snapshot
+                .sitting
+                .as_ref()
+                .map_or("", |sitting| sitting.id.as_str())
+        )
     )
 }
 
@@ -41,7 +47,12 @@ fn sitting_input(snapshot: &LiveSnapshot) -> String {
 fn division_input(snapshot: &LiveSnapshot) -> String {
     format!(
         "<input type=\"hidden\" name=\"division\" data-live-value=\"division-id\" value=\"{}\">",
-        escape(snapshot.division.as_ref().map_or("", |division| division.id.as_str()))
+        escape(
+            snapshot
+                .division
+                .as_ref()
+                .map_or("", |division| division.id.as_str())
+        )
     )
 }
 
@@ -116,9 +127,7 @@ fn ballot_note(snapshot: &LiveSnapshot, seat: &str) -> (&'static str, bool) {
             "Cast your secret ballot, then record that you took part.",
             false,
         ),
-        (false, _) if !crate::pages::widgets::is_present_word(seat) => {
-            ("Check in to vote.", false)
-        }
+        (false, _) if !is_present_word(seat) => ("Check in to vote.", false),
         (false, _) => ("Choose your ballot.", false),
     }
 }
@@ -174,24 +183,29 @@ pub fn member_console(
     if record.departed.is_some() {
         main.push_str("<p class=\"notice\" role=\"note\">You no longer hold a seat.</p>\n");
     }
-    main.push_str(&notices(state, sitting));
+    main.push_str(PAGE_ERROR);
+    // On a phone, the vote comes first; the notices last.
     main.push_str("<div class=\"console-layout member-layout\">\n<div class=\"column\">\n");
-    main.push_str(&sitting_panel(snapshot, "h2"));
 
     // Attendance.
+    let mut attendance = String::new();
     let member_input = format!(
         "<input type=\"hidden\" name=\"member\" value=\"{}\">",
         escape(member.as_str())
     );
-    main.push_str("<section class=\"panel attendance\" data-testid=\"attendance\">\n<h2>Your attendance</h2>\n");
+    attendance.push_str("<section class=\"panel attendance\" data-testid=\"attendance\">\n<h2>Your attendance</h2>\n");
     let _ = writeln!(
-        main,
-        "<p>You are <strong data-state-of=\"{}\" data-testid=\"my-presence\">{}</strong>.</p>",
+        attendance,
+        "<p>You are <strong data-presence-of=\"{}\" data-testid=\"my-presence\">{}</strong>.</p>",
         escape(member.as_str()),
-        state_in_words(seat)
+        if is_present_word(seat) {
+            "present"
+        } else {
+            state_in_words(seat)
+        }
     );
     let _ = writeln!(
-        main,
+        attendance,
         "<form class=\"attendance-form\" data-command=\"check_in\" data-then=\"done\"{}>{}{}\
          <button type=\"submit\" class=\"big\" data-testid=\"check-in\">Check in</button></form>",
         show_when(snapshot, me, "sitting !sitting-closed !me-present"),
@@ -199,18 +213,21 @@ pub fn member_console(
         member_input
     );
     let _ = writeln!(
-        main,
+        attendance,
         "<form class=\"attendance-form\" data-command=\"check_out\" data-then=\"done\"{}>{}{}\
          <button type=\"submit\" class=\"big secondary\" data-testid=\"check-out\">Check out</button></form>",
         show_when(snapshot, me, "sitting !sitting-closed me-present"),
         sitting_input(snapshot),
         member_input
     );
-    main.push_str("</section>\n");
+    attendance.push_str("</section>\n");
 
     // The vote.
     let (note, locked) = ballot_note(snapshot, seat);
-    let division_open = snapshot.division.as_ref().is_some_and(|division| division.open);
+    let division_open = snapshot
+        .division
+        .as_ref()
+        .is_some_and(|division| division.open);
     let buttons_disabled = !division_open || locked;
     main.push_str("<section class=\"panel vote\" data-testid=\"vote-panel\" aria-live=\"polite\">\n<h2>Your vote</h2>\n");
     let _ = writeln!(
@@ -255,7 +272,11 @@ pub fn member_console(
         member_input,
         escape(snapshot.division.as_ref().map_or("", |division| division.id.as_str()))
     );
-    if let Some(division) = snapshot.division.as_ref().filter(|division| division.motion.is_none()) {
+    if let Some(division) = snapshot
+        .division
+        .as_ref()
+        .filter(|division| division.motion.is_none())
+    {
         for (id, candidate) in candidate_names(state, division) {
             let _ = writeln!(
                 main,
@@ -281,12 +302,14 @@ pub fn member_console(
         member_input,
         if buttons_disabled || seat == "voted" { " disabled" } else { "" }
     );
-    main.push_str("<p class=\"form-error\" role=\"alert\" data-testid=\"error\" hidden></p>\n");
     main.push_str("</section>\n");
+    main.push_str(&attendance);
     main.push_str("</div>\n<div class=\"column\">\n");
     main.push_str(&division_panel(state, snapshot, me));
+    main.push_str(&sitting_panel(snapshot, "h2"));
     main.push_str(&quorum_panel(snapshot));
     main.push_str("</div>\n</div>\n");
+    main.push_str(&notices(state, sitting));
     page(format!("{} — member console", record.name), &main)
 }
 
@@ -299,7 +322,7 @@ pub fn officer_console(state: &State, snapshot: &LiveSnapshot, context: &PageCon
          <p class=\"connection\" data-live=\"connection\" data-testid=\"connection\" aria-live=\"polite\">Connecting to the live record…</p></header>\n",
     );
     main.push_str(&notices(state, sitting));
-    main.push_str("<p class=\"form-error\" role=\"alert\" data-testid=\"error\" hidden></p>\n");
+    main.push_str(PAGE_ERROR);
     main.push_str("<div class=\"console-layout officer-layout\">\n<div class=\"column\">\n");
     main.push_str(&sitting_panel(snapshot, "h2"));
     if context.demo {
@@ -355,7 +378,9 @@ fn demo_box() -> String {
 /// has all of them, shown by its live status; the others follow their status here.
 fn sittings_panel(state: &State, snapshot: &LiveSnapshot) -> String {
     let focus = snapshot.sitting.as_ref().map(|sitting| sitting.id.as_str());
-    let mut out = String::from("<section class=\"panel sittings\" data-testid=\"sittings\">\n<h2>Sittings</h2>\n");
+    let mut out = String::from(
+        "<section class=\"panel sittings\" data-testid=\"sittings\">\n<h2>Sittings</h2>\n",
+    );
     let mut listed = 0;
     for sitting in state.sittings.values() {
         let in_focus = focus == Some(sitting.id.as_str());
@@ -414,7 +439,9 @@ fn sittings_panel(state: &State, snapshot: &LiveSnapshot) -> String {
         out.push_str("</div>\n</article>\n");
     }
     if listed == 0 {
-        out.push_str("<p>No sitting is convened. The clerk convenes sittings from the clerk’s desk.</p>\n");
+        out.push_str(
+            "<p>No sitting is convened. The clerk convenes sittings from the clerk’s desk.</p>\n",
+        );
     }
     out.push_str("</section>\n");
     out
@@ -430,7 +457,8 @@ fn motion_status_words(status: MotionStatus) -> &'static str {
 }
 
 fn agenda_panel(state: &State, sitting: &Sitting) -> String {
-    let mut out = String::from("<section class=\"panel agenda\" data-testid=\"agenda\">\n<h2>Agenda</h2>\n");
+    let mut out =
+        String::from("<section class=\"panel agenda\" data-testid=\"agenda\">\n<h2>Agenda</h2>\n");
     if sitting.agenda.is_empty() {
         out.push_str("<p>The agenda is empty.</p>\n");
     } else {
@@ -440,7 +468,12 @@ fn agenda_panel(state: &State, sitting: &Sitting) -> String {
                 .motion
                 .as_ref()
                 .and_then(|motion| state.motions.get(motion))
-                .map(|motion| format!(" <span class=\"tag\">{}</span>", motion_status_words(motion.status)))
+                .map(|motion| {
+                    format!(
+                        " <span class=\"tag\">{}</span>",
+                        motion_status_words(motion.status)
+                    )
+                })
                 .unwrap_or_default();
             let _ = writeln!(out, "<li>{}{status}</li>", name(&item.title));
         }
@@ -451,12 +484,13 @@ fn agenda_panel(state: &State, sitting: &Sitting) -> String {
 }
 
 fn close_division_form(state: &State, snapshot: &LiveSnapshot) -> String {
-    let casting_vote = state.chamber.as_ref().is_some_and(|chamber| {
-        chamber.standing_orders.voting.tie == TieRule::CastingVote
-    });
+    let casting_vote = state
+        .chamber
+        .as_ref()
+        .is_some_and(|chamber| chamber.standing_orders.voting.tie == TieRule::CastingVote);
     let mut out = format!(
         "<form class=\"panel close-division\" data-command=\"close_division\" data-then=\"done\" data-testid=\"close-division\" \
-         data-confirm=\"Close the division and declare the result?\"{}>{}\n",
+         {}>{}\n",
         show_when(snapshot, None, "division-open"),
         division_input(snapshot)
     );
@@ -487,7 +521,11 @@ fn method_choice(prefix: &str) -> String {
     out
 }
 
-fn open_division_forms(state: &State, snapshot: &LiveSnapshot, sitting: Option<&Sitting>) -> String {
+fn open_division_forms(
+    state: &State,
+    snapshot: &LiveSnapshot,
+    sitting: Option<&Sitting>,
+) -> String {
     let Some(sitting) = sitting else {
         return String::new();
     };
@@ -632,7 +670,8 @@ fn communication_form(state: &State, snapshot: &LiveSnapshot) -> String {
 
 /// Every member, by bloc, with their attendance and a button for the roll call.
 fn roll(state: &State, snapshot: &LiveSnapshot, date: hemicycle_core::model::Date) -> String {
-    let mut out = String::from("<section class=\"panel roll\" data-testid=\"roll\">\n<h2>The roll</h2>\n");
+    let mut out =
+        String::from("<section class=\"panel roll\" data-testid=\"roll\">\n<h2>The roll</h2>\n");
     if snapshot.sitting.is_none() {
         out.push_str("<p>No sitting to call the roll for.</p>\n</section>\n");
         return out;
@@ -642,11 +681,11 @@ fn roll(state: &State, snapshot: &LiveSnapshot, date: hemicycle_core::model::Dat
         let present = group
             .members
             .iter()
-            .filter(|member| crate::pages::widgets::is_present_word(seat_of(snapshot, member.id.as_str())))
+            .filter(|member| is_present_word(seat_of(snapshot, member.id.as_str())))
             .count();
         let _ = writeln!(
             out,
-            "<details class=\"roll-bloc\"><summary>{} — {present} present of {}</summary>\n<ul>",
+            "<details class=\"roll-bloc\"><summary>{} — <span data-live=\"roll-present\">{present}</span> present of {}</summary>\n<ul>",
             name(group.label()),
             group.members.len()
         );
@@ -689,8 +728,7 @@ mod tests {
     #[test]
     fn question_kinds_are_spelled_as_the_core_reads_them() {
         // The forms send `question.kind` = "motion" / "election"; check the spelling.
-        let question: Question =
-            serde_json::from_str(r#"{"kind":"motion","motion":"m"}"#).unwrap();
+        let question: Question = serde_json::from_str(r#"{"kind":"motion","motion":"m"}"#).unwrap();
         assert!(matches!(question, Question::Motion { .. }));
         let question: Question = serde_json::from_str(
             r#"{"kind":"election","office":"President","candidates":[{"id":"a","name":"A"}]}"#,

@@ -41,6 +41,11 @@ pub fn is_colour(colour: &str) -> bool {
     })
 }
 
+/// Where `console.js` shows a refusal for a form that has no box of its own: at
+/// the top of the page, kept in view while scrolling.
+pub const PAGE_ERROR: &str =
+    "<p class=\"form-error page-error\" role=\"alert\" data-testid=\"error\" hidden></p>\n";
+
 /// Which scripts a page loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scripts {
@@ -66,7 +71,9 @@ pub struct Page<'a> {
 /// The complete HTML5 document of a page around `main` (the page's content, already HTML).
 pub fn document(page: &Page<'_>, main: &str) -> String {
     let mut out = String::with_capacity(main.len() + 4096);
-    out.push_str("<!doctype html>\n<html lang=\"en\" dir=\"ltr\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str(
+        "<!doctype html>\n<html lang=\"en\" dir=\"ltr\">\n<head>\n<meta charset=\"utf-8\">\n",
+    );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(out, "<title>{} — hemicycle</title>", escape(&page.title));
     out.push_str("<link rel=\"stylesheet\" href=\"/static/hemicycle.css\">\n");
@@ -162,10 +169,7 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
         );
         assert_eq!(escape("سائرون\u{1}"), "سائرون\u{FFFD}");
-        assert_eq!(
-            name("تحالف الفتح"),
-            "<bdi dir=\"auto\">تحالف الفتح</bdi>"
-        );
+        assert_eq!(name("تحالف الفتح"), "<bdi dir=\"auto\">تحالف الفتح</bdi>");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use hemicycle_core::ids::SittingId;
-use hemicycle_core::model::{Choice, DivisionMethod, Presence, Question, SittingKind, Sponsor, Timestamp};
+use hemicycle_core::model::{
+    Choice, DivisionMethod, Presence, Question, SittingKind, Sponsor, Timestamp,
+};
 use hemicycle_core::outcome::QuorumOccasion;
 use hemicycle_core::state::{Division, FollowUp, Member, Proceeding, Sitting};
 use hemicycle_core::State;
@@ -93,11 +95,17 @@ pub fn record_index(state: &State, context: &PageContext) -> String {
     }
     main.push_str("<p><a href=\"/record/register\" data-testid=\"register-link\">The follow-up register</a>: resolutions addressed outside the chamber, and the answers.</p>\n");
     main.push_str(&downloads(None));
-    page(format!("The record — {}", chamber_name(state)), context, &main)
+    page(
+        format!("The record — {}", chamber_name(state)),
+        context,
+        &main,
+    )
 }
 
 fn downloads(sitting: Option<&SittingId>) -> String {
-    let mut out = String::from("<section class=\"downloads\" data-testid=\"downloads\">\n<h2>Downloads</h2>\n<ul>\n");
+    let mut out = String::from(
+        "<section class=\"downloads\" data-testid=\"downloads\">\n<h2>Downloads</h2>\n<ul>\n",
+    );
     if let Some(sitting) = sitting {
         let _ = writeln!(
             out,
@@ -242,7 +250,9 @@ fn attendance(out: &mut String, state: &State, sitting: &Sitting, groups: &[Bloc
     }
     out.push_str(&details);
     if !sitting.boycotts.is_empty() {
-        out.push_str("<h3>Boycotts declared</h3>\n<ul class=\"boycotts\" data-testid=\"boycotts\">\n");
+        out.push_str(
+            "<h3>Boycotts declared</h3>\n<ul class=\"boycotts\" data-testid=\"boycotts\">\n",
+        );
         for (bloc, statement) in &sitting.boycotts {
             let full_name = state
                 .blocs
@@ -268,7 +278,9 @@ fn attendance(out: &mut String, state: &State, sitting: &Sitting, groups: &[Bloc
 }
 
 fn proceedings(out: &mut String, state: &State, sitting: &Sitting, groups: &[BlocGroup<'_>]) {
-    out.push_str("<section class=\"proceedings\" data-testid=\"proceedings\">\n<h2>Proceedings</h2>\n");
+    out.push_str(
+        "<section class=\"proceedings\" data-testid=\"proceedings\">\n<h2>Proceedings</h2>\n",
+    );
     if sitting.proceedings.is_empty() {
         out.push_str("<p>None yet.</p>\n</section>\n");
         return;
@@ -295,7 +307,11 @@ fn proceedings(out: &mut String, state: &State, sitting: &Sitting, groups: &[Blo
                     .as_ref()
                     .map(|reason| format!(": <span dir=\"auto\">{}</span>", escape(reason)))
                     .unwrap_or_default();
-                let _ = writeln!(out, "<li>{} The sitting closed{reason}.</li>", time_element(at));
+                let _ = writeln!(
+                    out,
+                    "<li>{} The sitting closed{reason}.</li>",
+                    time_element(at)
+                );
             }
             Proceeding::QuorumChecked { index } => {
                 if let Some(check) = sitting.quorum_checks.get(*index) {
@@ -326,7 +342,9 @@ fn proceedings(out: &mut String, state: &State, sitting: &Sitting, groups: &[Blo
                     let on_behalf = communication
                         .on_behalf_of
                         .as_ref()
-                        .map(|bloc| format!(" (on behalf of {})", name(&bloc_label(state, Some(bloc)))))
+                        .map(|bloc| {
+                            format!(" (on behalf of {})", name(&bloc_label(state, Some(bloc))))
+                        })
                         .unwrap_or_default();
                     let _ = writeln!(
                         out,
@@ -399,7 +417,10 @@ fn choice_heading(division: &Division, choice: &Choice) -> String {
         Choice::Candidate(candidate) => State::candidates(division)
             .iter()
             .find(|standing| &standing.id == candidate)
-            .map_or_else(|| escape(candidate.as_str()), |standing| name(&standing.name)),
+            .map_or_else(
+                || escape(candidate.as_str()),
+                |standing| name(&standing.name),
+            ),
     }
 }
 
@@ -420,7 +441,11 @@ fn division_record(
         division.method.in_words()
     );
     if let Some(closes_at) = division.closes_at {
-        let _ = write!(out, " Vote timer: closes at {}.", closes_at.format("%H:%M:%S"));
+        let _ = write!(
+            out,
+            " Vote timer: closes at {}.",
+            closes_at.format("%H:%M:%S")
+        );
     }
     out.push_str("</p>\n");
     let Some(closed) = &division.closed else {
@@ -511,7 +536,9 @@ fn roll_call(
             choice_heading(division, choice)
         );
     }
-    out.push_str("<th scope=\"col\">Did not vote</th><th scope=\"col\">Absent</th></tr></thead>\n<tbody>\n");
+    out.push_str(
+        "<th scope=\"col\">Did not vote</th><th scope=\"col\">Absent</th></tr></thead>\n<tbody>\n",
+    );
     let mut lists = String::new();
     for group in groups {
         let mut by_choice: Vec<Vec<&Member>> = vec![Vec::new(); choices.len()];
@@ -532,7 +559,12 @@ fn roll_call(
         for members in &by_choice {
             let _ = write!(out, "<td>{}</td>", members.len());
         }
-        let _ = writeln!(out, "<td>{}</td><td>{}</td></tr>", not_voting.len(), absent.len());
+        let _ = writeln!(
+            out,
+            "<td>{}</td><td>{}</td></tr>",
+            not_voting.len(),
+            absent.len()
+        );
 
         let _ = writeln!(
             lists,
@@ -614,7 +646,12 @@ fn participation(out: &mut String, division: &Division, groups: &[BlocGroup<'_>]
     out.push_str(&lists);
 }
 
-fn follow_ups_decided_here(out: &mut String, state: &State, sitting: &Sitting, context: &PageContext) {
+fn follow_ups_decided_here(
+    out: &mut String,
+    state: &State,
+    sitting: &Sitting,
+    context: &PageContext,
+) {
     let decided_here: Vec<&FollowUp> = state
         .follow_ups
         .values()
@@ -637,7 +674,12 @@ fn follow_ups_decided_here(out: &mut String, state: &State, sitting: &Sitting, c
     out.push_str("</section>\n");
 }
 
-fn register_table(out: &mut String, state: &State, follow_ups: &[&FollowUp], context: &PageContext) {
+fn register_table(
+    out: &mut String,
+    state: &State,
+    follow_ups: &[&FollowUp],
+    context: &PageContext,
+) {
     out.push_str(
         "<div class=\"table-wrap\"><table class=\"register\" data-testid=\"register\">\n<thead><tr><th scope=\"col\">Motion</th><th scope=\"col\">Addressed to</th>\
          <th scope=\"col\">Adopted</th><th scope=\"col\">Sent</th><th scope=\"col\">Response due</th><th scope=\"col\">Status</th></tr></thead>\n<tbody>\n",
@@ -656,10 +698,18 @@ fn register_table(out: &mut String, state: &State, follow_ups: &[&FollowUp], con
         let overdue = matches!(view, hemicycle_core::state::FollowUpView::Overdue { .. });
         let mut status = escape(&view.in_words());
         if let Some((on, summary)) = &follow_up.response {
-            let _ = write!(status, "<br>Response of {on}: <span dir=\"auto\">{}</span>", escape(summary));
+            let _ = write!(
+                status,
+                "<br>Response of {on}: <span dir=\"auto\">{}</span>",
+                escape(summary)
+            );
         }
         if let Some((_, on, note)) = &follow_up.conclusion {
-            let _ = write!(status, "<br>Concluded {on}: <span dir=\"auto\">{}</span>", escape(note));
+            let _ = write!(
+                status,
+                "<br>Concluded {on}: <span dir=\"auto\">{}</span>",
+                escape(note)
+            );
         }
         let _ = writeln!(
             out,

@@ -35,7 +35,7 @@ pub fn sign_in(context: &PageContext, error: Option<&str>) -> String {
          <label>Login code <input name=\"code\" id=\"login-code\" required autocomplete=\"off\" autocapitalize=\"none\" spellcheck=\"false\" data-testid=\"login-code\"></label>\n\
          <label>PIN <input name=\"pin\" id=\"login-pin\" type=\"password\" inputmode=\"numeric\" pattern=\"[0-9]{4,8}\" autocomplete=\"one-time-code\" required maxlength=\"8\" data-testid=\"login-pin\"></label>\n\
          <button type=\"submit\" class=\"big\" data-testid=\"member-sign-in-button\">Sign in</button>\n\
-         <p class=\"form-error\" role=\"alert\" data-testid=\"error\" hidden></p>\n</form>\n",
+         </form>\n",
     );
     main.push_str(
         "<form class=\"panel sign-in-form\" data-api=\"/api/auth/sign-in\" data-then=\"console\" data-testid=\"password-sign-in\">\n\
@@ -43,7 +43,7 @@ pub fn sign_in(context: &PageContext, error: Option<&str>) -> String {
          <label>Username <input name=\"username\" required autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" data-testid=\"username\"></label>\n\
          <label>Password <input name=\"password\" type=\"password\" required autocomplete=\"current-password\" data-testid=\"password\"></label>\n\
          <button type=\"submit\" class=\"big\" data-testid=\"sign-in-button\">Sign in</button>\n\
-         <p class=\"form-error\" role=\"alert\" data-testid=\"error\" hidden></p>\n</form>\n",
+         </form>\n",
     );
     main.push_str("</div>\n");
     document(

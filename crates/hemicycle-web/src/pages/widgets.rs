@@ -61,7 +61,10 @@ pub fn is_present_word(word: &str) -> bool {
 
 /// The seat state word of a member in a snapshot (absent when not listed).
 pub fn seat_of<'a>(snapshot: &'a LiveSnapshot, member: &str) -> &'a str {
-    snapshot.seats.get(member).map_or("absent", |seat| seat_word(*seat))
+    snapshot
+        .seats
+        .get(member)
+        .map_or("absent", |seat| seat_word(*seat))
 }
 
 /// The label of a bloc (short name, else name), or "(no bloc)".
@@ -156,7 +159,9 @@ pub fn condition(snapshot: &LiveSnapshot, me: Option<&str>, word: &str) -> bool 
         }
         "changes-allowed" => division.is_some_and(|division| division.ballot_changes_allowed),
         "me-present" => my_seat.is_some_and(is_present_word),
-        "me-voted" => my_seat.is_some_and(|seat| matches!(seat, "yes" | "no" | "abstain" | "voted")),
+        "me-voted" => {
+            my_seat.is_some_and(|seat| matches!(seat, "yes" | "no" | "abstain" | "voted"))
+        }
         _ => false,
     }
 }
@@ -194,7 +199,11 @@ pub fn seat_chart(state: &State, snapshot: &LiveSnapshot, date: Date, id: &str) 
             data.push(SeatData {
                 member: Some(member.id.to_string()),
                 state: Some(word.to_owned()),
-                tooltip: Some(format!("{} — {label}", member.name)),
+                tooltip: Some(format!(
+                    "\u{2068}{}\u{2069} — \u{2068}{label}\u{2069}: {}",
+                    member.name,
+                    state_in_words(word)
+                )),
             });
         }
         members += group.members.len();
@@ -300,7 +309,7 @@ fn state_legend() -> String {
         ("absent", "absent (ring)"),
         ("boycotting", "boycotting (dashed ring)"),
         ("excused", "excused (dotted ring)"),
-        ("pending", "present, not yet voted"),
+        ("pending", "present, not yet voted (pale)"),
         ("yes", "yes"),
         ("no", "no"),
         ("abstain", "abstain"),
@@ -322,7 +331,10 @@ pub fn sitting_panel(snapshot: &LiveSnapshot, heading: &str) -> String {
     match &snapshot.sitting {
         None => {
             out.push_str("<section class=\"panel sitting\" data-testid=\"sitting\">\n");
-            let _ = writeln!(out, "<{heading} data-live=\"sitting-title\">No sitting yet</{heading}>");
+            let _ = writeln!(
+                out,
+                "<{heading} data-live=\"sitting-title\">No sitting yet</{heading}>"
+            );
             out.push_str(
                 "<p>No sitting has been convened. <span data-live=\"sitting-status\" data-testid=\"sitting-status\" data-status=\"none\">none</span></p>\n",
             );
@@ -359,8 +371,9 @@ pub fn quorum_panel(snapshot: &LiveSnapshot) -> String {
     let sitting = snapshot.sitting.as_ref();
     let quorum = sitting.and_then(|sitting| sitting.quorum.as_ref());
     let seats = sitting.map_or(0, |sitting| sitting.seats).max(1);
-    let (counted, required, met) =
-        quorum.map_or((0, 0, false), |quorum| (quorum.counted, quorum.required, quorum.met));
+    let (counted, required, met) = quorum.map_or((0, 0, false), |quorum| {
+        (quorum.counted, quorum.required, quorum.met)
+    });
     let verdict = quorum_verdict(counted, required, met);
     let mut out = String::new();
     let _ = writeln!(
@@ -574,7 +587,9 @@ pub fn method_in_words(method: &str) -> &'static str {
 /// demonstration's "illustration, not a record" among them).
 pub fn notices(state: &State, sitting: Option<&Sitting>) -> String {
     let mut out = String::new();
-    let sitting_notices = sitting.map(|sitting| sitting.notices.as_slice()).unwrap_or_default();
+    let sitting_notices = sitting
+        .map(|sitting| sitting.notices.as_slice())
+        .unwrap_or_default();
     for notice in state.notices.iter().chain(sitting_notices) {
         let _ = writeln!(
             out,
