@@ -6,7 +6,9 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State as AxumState};
+use axum::extract::{Query, State as AxumState};
+
+use crate::body::ApiPath;
 use axum::Json;
 use hemicycle_core::ids::{DivisionId, SittingId};
 use hemicycle_core::model::{Choice, Presence};
@@ -99,15 +101,149 @@ pub fn parse_command(name: &str, bytes: &[u8]) -> Result<Command, ApiError> {
         ));
     }
     fields.insert("command".to_owned(), Value::String((*name).to_owned()));
-    let command: Command = body::from_value(value)?;
-    debug_assert_eq!(command.name(), *name);
-    Ok(command)
+    let located = serde_path_to_error::deserialize::<_, Command>(value.clone());
+    match located {
+        Ok(command) => {
+            debug_assert_eq!(command.name(), *name);
+            Ok(command)
+        }
+        Err(error) => {
+            // Serde reads a tagged enum's fields from a buffer and loses their
+            // path; find the field the schema refuses, so the caller learns where.
+            let mut path = error.path().to_string();
+            if path.is_empty() || path == "." {
+                path = first_field_off_schema(name, &value).unwrap_or_default();
+            }
+            let inner = error.into_inner();
+            Err(if path.is_empty() {
+                ApiError::invalid(format!("request body: {inner}"))
+            } else {
+                ApiError::invalid(format!("request body, at {path}: {inner}"))
+            })
+        }
+    }
+}
+
+/// The command schemas, as the OpenAPI document publishes them.
+fn schemas() -> &'static hemicycle_core::schema::CommandSchemas {
+    static SCHEMAS: std::sync::OnceLock<hemicycle_core::schema::CommandSchemas> =
+        std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| hemicycle_core::schema::command_schemas(crate::openapi::SCHEMAS_PATH))
+}
+
+/// The path of the first field of a command body whose JSON type its schema
+/// does not allow, if any.
+fn first_field_off_schema(name: &str, body: &Value) -> Option<String> {
+    let schemas = schemas();
+    let schema = schemas.commands.get(name)?;
+    let Value::Object(fields) = body else {
+        return None;
+    };
+    let properties = schema.get("properties")?.as_object()?;
+    fields
+        .iter()
+        .filter(|(field, _)| field.as_str() != "command")
+        .find_map(|(field, value)| {
+            let field_schema = properties.get(field)?;
+            off_schema(field_schema, value, field.clone(), &schemas.definitions, 0)
+        })
+}
+
+/// How deep `off_schema` follows nested schemas; command bodies are shallow.
+const SCHEMA_DEPTH_MAX: usize = 16;
+
+fn off_schema(
+    schema: &Value,
+    value: &Value,
+    path: String,
+    definitions: &serde_json::Map<String, Value>,
+    depth: usize,
+) -> Option<String> {
+    if depth > SCHEMA_DEPTH_MAX {
+        return None;
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.rsplit('/').next()?;
+        return off_schema(definitions.get(name)?, value, path, definitions, depth + 1);
+    }
+    for combinator in ["anyOf", "oneOf"] {
+        if let Some(branches) = schema.get(combinator).and_then(Value::as_array) {
+            // The deepest refusal among the branches names the field most
+            // precisely (the branch whose tag matched got furthest).
+            let mut deepest: Option<String> = None;
+            for branch in branches {
+                match off_schema(branch, value, path.clone(), definitions, depth + 1) {
+                    None => return None,
+                    Some(found) => {
+                        if deepest.as_ref().is_none_or(|best| found.len() > best.len()) {
+                            deepest = Some(found);
+                        }
+                    }
+                }
+            }
+            return deepest.or(Some(path));
+        }
+    }
+    if schema
+        .get("const")
+        .is_some_and(|constant| constant != value)
+    {
+        return Some(path);
+    }
+    if let Some(types) = schema.get("type") {
+        let allowed = |word: &str| match types {
+            Value::String(single) => single == word,
+            Value::Array(many) => many.iter().any(|each| each == word),
+            _ => true,
+        };
+        let fits = match value {
+            Value::Null => allowed("null"),
+            Value::Bool(_) => allowed("boolean"),
+            Value::Number(number) => {
+                allowed("number") || (allowed("integer") && (number.is_u64() || number.is_i64()))
+            }
+            Value::String(_) => allowed("string"),
+            Value::Array(_) => allowed("array"),
+            Value::Object(_) => allowed("object"),
+        };
+        if !fits {
+            return Some(path);
+        }
+    }
+    match value {
+        Value::Object(fields) => {
+            let properties = schema.get("properties").and_then(Value::as_object)?;
+            fields.iter().find_map(|(field, inner)| {
+                let inner_schema = properties.get(field)?;
+                off_schema(
+                    inner_schema,
+                    inner,
+                    format!("{path}.{field}"),
+                    definitions,
+                    depth + 1,
+                )
+            })
+        }
+        Value::Array(items) => {
+            let item_schema = schema.get("items")?;
+            items.iter().enumerate().find_map(|(index, item)| {
+                off_schema(
+                    item_schema,
+                    item,
+                    format!("{path}[{index}]"),
+                    definitions,
+                    depth + 1,
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 pub async fn run_command(
     AxumState(shared): AxumState<AppState>,
     account: SignedInAccount,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<CommandAccepted>, ApiError> {
     let bytes = body::body_bytes(body)?;
@@ -200,7 +336,7 @@ pub async fn members(AxumState(shared): AxumState<AppState>) -> Json<Value> {
 
 pub async fn member(
     AxumState(shared): AxumState<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     shared.read(|state| {
         state
@@ -281,7 +417,7 @@ fn presence_word(presence: Presence) -> &'static str {
 
 pub async fn sitting(
     AxumState(shared): AxumState<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = SittingId::new(&id).map_err(|error| ApiError::not_found(error.to_string()))?;
     shared.read(|state| {
@@ -391,7 +527,7 @@ pub async fn divisions(AxumState(shared): AxumState<AppState>) -> Json<Value> {
 
 pub async fn division(
     AxumState(shared): AxumState<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = DivisionId::new(&id).map_err(|error| ApiError::not_found(error.to_string()))?;
     shared.read(|state| {

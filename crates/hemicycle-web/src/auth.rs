@@ -19,7 +19,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State as AxumState};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State as AxumState};
+
+use crate::body::ApiPath;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
@@ -630,7 +632,7 @@ pub async fn issue_member_login(
 pub async fn delete_account(
     AxumState(shared): AxumState<AppState>,
     account: SignedInAccount,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     require_clerk(&account)?;
     let username = Username::new(username.clone())

@@ -63,3 +63,18 @@ pub fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result
     let bytes = body_bytes(body)?;
     from_value(json_value(&bytes)?)
 }
+
+/// A path parameter whose rejection (say, bytes that are not UTF-8) is our
+/// JSON error body rather than axum's plain text.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::bad_request(format!(
+            "the address is malformed: {}",
+            rejection.body_text()
+        ))
+    }
+}

@@ -10,6 +10,9 @@ use crate::api::COMMAND_NAMES;
 
 const SCHEMAS: &str = "#/components/schemas/";
 
+/// Where the OpenAPI document keeps its schemas, as a JSON pointer.
+pub const SCHEMAS_PATH: &str = "#/components/schemas";
+
 fn reference(name: &str) -> Value {
     json!({ "$ref": format!("{SCHEMAS}{name}") })
 }
@@ -111,7 +114,7 @@ fn array_of_objects() -> Value {
 
 /// Builds the whole document.
 pub fn document() -> Value {
-    let generated = hemicycle_core::schema::command_schemas("#/components/schemas");
+    let generated = hemicycle_core::schema::command_schemas(SCHEMAS_PATH);
     let command_bodies = generated.commands;
     let mut schemas: Map<String, Value> = generated.definitions;
     schemas.insert(

@@ -145,8 +145,7 @@ pub fn account(command: AccountCommand) -> Result<()> {
             database,
         } => {
             let chamber = open_existing(&database)?;
-            let member =
-                MemberId::new(&member).with_context(|| format!("member \"{member}\""))?;
+            let member = MemberId::new(&member).with_context(|| format!("member \"{member}\""))?;
             let name = chamber
                 .state()
                 .members
@@ -155,8 +154,9 @@ pub fn account(command: AccountCommand) -> Result<()> {
                 .with_context(|| format!("no member \"{member}\" in {database}"))?;
             let mut store = account_store(&database)?;
             let hasher = CredentialHasher::new(Argon2Cost::RECOMMENDED)?;
-            let issued = hemicycle_web::auth::issue_login(&mut store, &hasher, &member, &name, now_ms())
-                .map_err(|error| anyhow::anyhow!(error.message))?;
+            let issued =
+                hemicycle_web::auth::issue_login(&mut store, &hasher, &member, &name, now_ms())
+                    .map_err(|error| anyhow::anyhow!(error.message))?;
             println!(
                 "{name}: {}/sign-in#code={}  PIN {}",
                 public_url.trim_end_matches('/'),
@@ -201,7 +201,8 @@ fn demo_chamber(directory: &Path, hasher: &CredentialHasher) -> Result<DemoParts
         &|name| Err(format!("the demo scenario uses presets only, not {name}")),
     )?;
     let database = format!("sqlite://{}", directory.join("demo.db").display());
-    let mut chamber = Chamber::open(open_storage(&database)?).context("opening the demo journal")?;
+    let mut chamber =
+        Chamber::open(open_storage(&database)?).context("opening the demo journal")?;
     // The journal first: it refuses a file that already holds other tables.
     let mut store = SqliteAccountStore::open(&directory.join("demo.db"))
         .context("opening the demo's accounts")?;
@@ -215,8 +216,18 @@ fn demo_chamber(directory: &Path, hasher: &CredentialHasher) -> Result<DemoParts
     let clerk_password = hemicycle_accounts::generate_login_code()?;
     let officer_password = hemicycle_accounts::generate_login_code()?;
     for (username, name, role, password) in [
-        ("secretariat", "The Secretariat", AccountRole::Clerk, &clerk_password),
-        ("speaker", "The Speaker", AccountRole::PresidingOfficer, &officer_password),
+        (
+            "secretariat",
+            "The Secretariat",
+            AccountRole::Clerk,
+            &clerk_password,
+        ),
+        (
+            "speaker",
+            "The Speaker",
+            AccountRole::PresidingOfficer,
+            &officer_password,
+        ),
     ] {
         let account = hemicycle_web::auth::new_staff_account(
             hasher,
