@@ -9,13 +9,14 @@
 //   data-then="reload" | "done" | "go:/path" | "console" | "show-login" | "demo-status"
 // The body is a JSON object of the form's named fields. A name with dots
 // ("question.motion") builds nested objects; data-key="…" gives the last key
-// literally. An empty field is left out (an absent optional field is none).
-// data-type says how to read a field: int, bool (checkbox), json, list,
-// sponsors ("bloc:ID, member:ID"), candidates (lines "id Name"),
-// agenda (lines "Title [motion-id]"), datetime (a local date and time, sent with
-// this browser's offset). data-only-if="field=value" leaves a field out unless
-// another field has that value. A hidden input with data-id-prefix="div-x-" and
-// data-next="N" is given the value prefix+N (N counts up after each success).
+// literally. An empty field is left out (an absent optional field is none),
+// except a list, sent as []. data-type says how to read a field: int, bool
+// (checkbox), json, list, sponsors ("bloc:ID, member:ID"), candidates (lines
+// "id Name"), agenda (lines "Title [motion-id]"), datetime (a local date and
+// time, sent with this browser's offset). data-only-if="field=value" leaves a
+// field out unless another field has that value. A hidden input with
+// data-id-prefix="div-x-" and data-next="N" is given the value prefix+N (N
+// counts up after each success).
 // The button pressed may carry its own name and value, and its own
 // data-command. Refusals ({"error":{"code","message"}}) are shown in the form's
 // [role=alert] box, else in the page's (.page-error), else in a toast.
@@ -71,6 +72,8 @@
     var owner = element.closest('label');
     return owner ? owner.textContent.trim().split('\n')[0] : element.name;
   }
+
+  var LISTS = { list: true, sponsors: true, candidates: true, agenda: true };
 
   var readers = {
     int: function (value, element) {
@@ -129,7 +132,8 @@
     }
     var value = element.value;
     if (value === '' || value === undefined) {
-      return undefined;
+      // An empty list is still a list (the core requires some, e.g. an agenda).
+      return LISTS[type] ? [] : undefined;
     }
     return type && readers[type] ? readers[type](value, element) : value;
   }

@@ -204,7 +204,7 @@ fn demo_chamber(directory: &Path, hasher: &CredentialHasher) -> Result<DemoParts
     let mut chamber =
         Chamber::open(open_storage(&database)?).context("opening the demo journal")?;
     // The journal first: it refuses a file that already holds other tables.
-    let mut store = SqliteAccountStore::open(&directory.join("demo.db"))
+    let mut store = SqliteAccountStore::open(directory.join("demo.db"))
         .context("opening the demo's accounts")?;
     let signer = log::create_key(
         &directory.join("demo.key"),
