@@ -210,7 +210,13 @@ fn seat_state(
     let Some(record) = state.members.get(member) else {
         return SeatState::Absent;
     };
-    match state.presence(sitting, record) {
+    // The record's presence counts anyone who came at all; a seat shows who is
+    // in the chamber now, as the quorum counts them.
+    let presence = match state.presence(sitting, record) {
+        Presence::Present if !sitting.is_present(member) => Presence::Absent,
+        presence => presence,
+    };
+    match presence {
         Presence::Present => match division {
             Some(division)
                 if division.is_open() && division.method != DivisionMethod::ShowOfHands =>
