@@ -9,6 +9,7 @@ pub mod auth;
 pub mod body;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod live;
 pub mod openapi;
 pub mod pages;
@@ -86,6 +87,8 @@ pub fn router(shared: AppState) -> Router {
         .route("/journal", get(api::journal))
         .route("/live", get(stream::live))
         .route("/live/snapshot", get(stream::live_snapshot))
+        .route("/export/popolo.json", get(exports::popolo))
+        .route("/export/akn/{file}", get(exports::akn))
         .route("/log/checkpoint", get(transparency::checkpoint))
         .route("/log/key", get(transparency::verifier_key))
         .route("/log/inclusion", get(transparency::inclusion))

@@ -312,6 +312,16 @@ pub fn document() -> Value {
             "503": error_response("The stream serves its limit of viewers")
         }
     }}));
+    paths.insert("/api/export/popolo.json".into(), json!({ "get": {
+        "summary": "The roster and every division as Popolo JSON", "tags": ["exports"],
+        "responses": { "200": { "description": "Popolo JSON", "content": { "application/json": { "schema": { "type": "object" } } } },
+                       "404": error_response("No chamber yet") } } }));
+    paths.insert("/api/export/akn/{file}".into(), json!({ "get": {
+        "summary": "A sitting as an Akoma Ntoso debate (FILE is SITTING.xml)", "tags": ["exports"],
+        "parameters": [path_parameter("file", "The sitting's id followed by .xml")],
+        "responses": { "200": { "description": "Akoma Ntoso XML", "content": { "application/akn+xml": { "schema": { "type": "string" } } } },
+                       "400": error_response("A malformed address"),
+                       "404": error_response("No such sitting") } } }));
     let integer = json!({"type": "integer", "minimum": 0});
     paths.insert("/api/log/checkpoint".into(), json!({ "get": {
         "summary": "The latest signed checkpoint (C2SP signed note)", "tags": ["log"],

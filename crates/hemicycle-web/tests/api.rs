@@ -1579,3 +1579,38 @@ async fn the_live_stream_shows_a_ballot_within_a_second_and_ends_at_shutdown() {
         .expect("the server stopped cleanly");
     assert_eq!(fixture.shared.live_subscriber_count(), 0);
 }
+
+#[tokio::test]
+async fn the_record_downloads_in_the_published_standards() {
+    let fixture = fixture(Stage::Roster);
+    let reply = Call::get("/api/export/popolo.json").send(&fixture).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let popolo = reply.json();
+    let persons = popolo["persons"].as_array().expect("persons");
+    assert_eq!(persons.len(), 5, "the five members of the fixture");
+    assert!(
+        popolo["vote_events"].as_array().is_some_and(|events| events
+            .iter()
+            .any(|event| event["id"]
+                .as_str()
+                .is_some_and(|id| id.contains("division-0")))),
+        "division-0 is exported as a vote event: {popolo}"
+    );
+
+    let reply = Call::get("/api/export/akn/sitting-0.xml")
+        .send(&fixture)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("application/akn+xml"));
+    let xml = reply.text();
+    assert!(xml.contains("<akomaNtoso"), "{xml}");
+    assert!(xml.contains("<debate"), "{xml}");
+
+    let reply = Call::get("/api/export/akn/sitting-9.xml")
+        .send(&fixture)
+        .await;
+    reply.assert_error(StatusCode::NOT_FOUND, "not_found");
+    let empty = common::fixture(Stage::Empty);
+    let reply = Call::get("/api/export/popolo.json").send(&empty).await;
+    reply.assert_error(StatusCode::NOT_FOUND, "not_found");
+}
