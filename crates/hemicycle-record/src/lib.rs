@@ -463,8 +463,12 @@ fn choice_heading(choice: &Choice) -> String {
     }
 }
 
-fn write_follow_ups(out: &mut String, state: &State, sitting: &Sitting) {
-    let decided_here: Vec<_> = state
+/// The follow-ups of resolutions decided in a division of `sitting`.
+pub fn follow_ups_decided_in<'a>(
+    state: &'a State,
+    sitting: &Sitting,
+) -> Vec<&'a hemicycle_core::state::FollowUp> {
+    state
         .follow_ups
         .values()
         .filter(|follow_up| {
@@ -477,7 +481,11 @@ fn write_follow_ups(out: &mut String, state: &State, sitting: &Sitting) {
                 })
             })
         })
-        .collect();
+        .collect()
+}
+
+fn write_follow_ups(out: &mut String, state: &State, sitting: &Sitting) {
+    let decided_here = follow_ups_decided_in(state, sitting);
     if decided_here.is_empty() {
         return;
     }

@@ -652,20 +652,7 @@ fn follow_ups_decided_here(
     sitting: &Sitting,
     context: &PageContext,
 ) {
-    let decided_here: Vec<&FollowUp> = state
-        .follow_ups
-        .values()
-        .filter(|follow_up| {
-            state.motions.get(&follow_up.motion).is_some_and(|motion| {
-                motion.divisions.iter().any(|division| {
-                    state
-                        .divisions
-                        .get(division)
-                        .is_some_and(|division| division.sitting == sitting.id)
-                })
-            })
-        })
-        .collect();
+    let decided_here: Vec<&FollowUp> = hemicycle_record::follow_ups_decided_in(state, sitting);
     if decided_here.is_empty() {
         return;
     }
