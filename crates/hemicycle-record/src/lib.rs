@@ -360,31 +360,10 @@ fn write_division(
         write_division_by_bloc(out, state, sitting, division, options);
     }
     let outcome = &closed.outcome;
-    let present = u32::try_from(closed.present.len()).unwrap_or(u32::MAX);
-    let tally = &outcome.tally;
-    let votes = if tally.candidates.is_empty() {
-        format!(
-            "{} in favour, {} against, {} abstaining",
-            tally.yes, tally.no, tally.abstain
-        )
-    } else {
-        let per_candidate: Vec<String> = tally
-            .candidates
-            .iter()
-            .map(|(candidate, votes)| format!("{candidate} {votes}"))
-            .collect();
-        format!(
-            "{}, {} abstaining or blank",
-            per_candidate.join(", "),
-            tally.abstain
-        )
-    };
     let _ = writeln!(
         out,
-        "         Tally: {votes}; {} taking part; {} present not taking part; {} absent.",
-        outcome.taking_part,
-        present.saturating_sub(outcome.taking_part),
-        state.size().members.saturating_sub(present)
+        "         Tally: {}",
+        closed_tally_in_words(state, closed, |candidate| candidate.to_string())
     );
     let _ = writeln!(
         out,
@@ -461,6 +440,42 @@ fn choice_heading(choice: &Choice) -> String {
         Choice::Abstain => "Abstain".into(),
         Choice::Candidate(candidate) => candidate.to_string(),
     }
+}
+
+/// A closed division's count in words: the votes (per candidate in an
+/// election, each named by `candidate_label`), who took part, who was present
+/// without taking part, and who was absent. Ends with a full stop.
+pub fn closed_tally_in_words(
+    state: &State,
+    closed: &hemicycle_core::state::ClosedDivision,
+    candidate_label: impl Fn(&hemicycle_core::ids::CandidateId) -> String,
+) -> String {
+    let outcome = &closed.outcome;
+    let present = u32::try_from(closed.present.len()).unwrap_or(u32::MAX);
+    let tally = &outcome.tally;
+    let votes = if tally.candidates.is_empty() {
+        format!(
+            "{} in favour, {} against, {} abstaining",
+            tally.yes, tally.no, tally.abstain
+        )
+    } else {
+        let per_candidate: Vec<String> = tally
+            .candidates
+            .iter()
+            .map(|(candidate, votes)| format!("{} {votes}", candidate_label(candidate)))
+            .collect();
+        format!(
+            "{}, {} abstaining or blank",
+            per_candidate.join(", "),
+            tally.abstain
+        )
+    };
+    format!(
+        "{votes}; {} taking part; {} present not taking part; {} absent.",
+        outcome.taking_part,
+        present.saturating_sub(outcome.taking_part),
+        state.size().members.saturating_sub(present)
+    )
 }
 
 /// The follow-ups of resolutions decided in a division of `sitting`.

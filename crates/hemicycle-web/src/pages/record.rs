@@ -466,36 +466,12 @@ fn division_record(
         DivisionMethod::ShowOfHands => {}
     }
     let outcome = &closed.outcome;
-    let tally = &outcome.tally;
-    let votes = if tally.candidates.is_empty() {
-        format!(
-            "{} in favour, {} against, {} abstaining",
-            tally.yes, tally.no, tally.abstain
-        )
-    } else {
-        let per_candidate: Vec<String> = tally
-            .candidates
-            .iter()
-            .map(|(candidate, votes)| {
-                format!(
-                    "{} {votes}",
-                    choice_heading(division, &Choice::Candidate(candidate.clone()))
-                )
-            })
-            .collect();
-        format!(
-            "{}, {} abstaining or blank",
-            per_candidate.join(", "),
-            tally.abstain
-        )
-    };
-    let present = u32::try_from(closed.present.len()).unwrap_or(u32::MAX);
     let _ = writeln!(
         out,
-        "<p class=\"tally-line\" data-testid=\"tally-line\">Tally: {votes}; {} taking part; {} present not taking part; {} absent.</p>",
-        outcome.taking_part,
-        present.saturating_sub(outcome.taking_part),
-        state.size().members.saturating_sub(present)
+        "<p class=\"tally-line\" data-testid=\"tally-line\">Tally: {}</p>",
+        hemicycle_record::closed_tally_in_words(state, closed, |candidate| {
+            choice_heading(division, &Choice::Candidate(candidate.clone()))
+        })
     );
     let verdict = outcome.verdict.in_words();
     let _ = writeln!(
