@@ -206,34 +206,6 @@ async fn fixture() -> Fixture {
             serde_json::json!({"bloc": "fatah", "name": "Fatah", "short_name": null, "kind": "list", "colour": "#f9a825"}),
         ),
         (
-            "admit_member",
-            serde_json::json!({"member": "m1", "name": "مقتدى الأول", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"}),
-        ),
-        (
-            "admit_member",
-            serde_json::json!({"member": "m2", "name": "Member Two", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"}),
-        ),
-        (
-            "admit_member",
-            serde_json::json!({"member": "m3", "name": "Member Three", "constituency": null, "bloc": "fatah", "on": "2018-09-03"}),
-        ),
-        (
-            "admit_member",
-            serde_json::json!({"member": "m4", "name": "Member Four", "constituency": null, "bloc": "fatah", "on": "2018-09-03"}),
-        ),
-        (
-            "admit_member",
-            serde_json::json!({"member": "m5", "name": "Member Five", "constituency": null, "bloc": "fatah", "on": "2018-09-03"}),
-        ),
-        (
-            "admit_member",
-            serde_json::json!({"member": "m6", "name": "Member Six", "constituency": null, "bloc": "sairoon", "on": "2018-09-03"}),
-        ),
-        (
-            "admit_member",
-            serde_json::json!({"member": "m7", "name": "Member Seven", "constituency": null, "bloc": "fatah", "on": "2018-09-03"}),
-        ),
-        (
             "table_motion",
             serde_json::json!({"motion": "troops", "kind": {"kind": "resolution", "binding": false, "addressed_to": "the Government"}, "title": "Resolution on foreign troops", "text": "The Council calls on the Government…", "sponsors": [{"bloc": "fatah"}], "decision": null}),
         ),
@@ -254,6 +226,29 @@ async fn fixture() -> Fixture {
             serde_json::json!({"sitting": "s1", "member": "m6"}),
         ),
     ];
+    let roster = [
+        ("m1", "مقتدى الأول", "sairoon"),
+        ("m2", "Member Two", "sairoon"),
+        ("m3", "Member Three", "fatah"),
+        ("m4", "Member Four", "fatah"),
+        ("m5", "Member Five", "fatah"),
+        ("m6", "Member Six", "sairoon"),
+        ("m7", "Member Seven", "fatah"),
+    ];
+    // Blocs first, then the members, then the rest, in this order.
+    let (blocs, rest) = bodies.split_at(2);
+    let admissions = roster.iter().map(|(member, name, bloc)| {
+        (
+            "admit_member",
+            serde_json::json!({"member": member, "name": name, "constituency": null, "bloc": bloc, "on": "2018-09-03"}),
+        )
+    });
+    let bodies: Vec<(&str, serde_json::Value)> = blocs
+        .iter()
+        .cloned()
+        .chain(admissions)
+        .chain(rest.iter().cloned())
+        .collect();
     for (name, body) in bodies {
         let command = hemicycle_web::api::parse_command(name, body.to_string().as_bytes())
             .unwrap_or_else(|error| panic!("{name}: {}", error.message));
