@@ -405,3 +405,72 @@ pub fn to_png(svg: &str) -> Result<Vec<u8>, AnalyticsError> {
         .encode_png()
         .map_err(|error| AnalyticsError::Picture(error.to_string()))
 }
+
+/// Voting power bars (normalised Banzhaf), one per player.
+pub fn power_bars(
+    title: &str,
+    subtitle: &str,
+    players: &[String],
+    indices: &crate::power::PowerIndices,
+) -> Result<String, AnalyticsError> {
+    let power: Vec<Bar> = players
+        .iter()
+        .zip(&indices.banzhaf_normalised)
+        .map(|(name, value)| Bar {
+            label: name.clone(),
+            value: Some(*value),
+            colour: None,
+        })
+        .collect();
+    bars(title, subtitle, &power)
+}
+
+/// Cohesion bars: each bloc's mean Agreement index, in the bloc's colour.
+pub fn cohesion_bars(
+    state: &State,
+    report: &crate::cohesion::CohesionReport,
+) -> Result<String, AnalyticsError> {
+    let bars_of_blocs: Vec<Bar> = report
+        .blocs
+        .iter()
+        .map(|bloc| Bar {
+            label: bloc.name.clone(),
+            value: bloc.mean_agreement,
+            colour: state
+                .blocs
+                .values()
+                .find(|record| Some(record.id.as_str()) == bloc.bloc.as_deref())
+                .and_then(|record| record.colour.clone()),
+        })
+        .collect();
+    bars(
+        "Cohesion by bloc (mean Agreement index)",
+        &report.scope,
+        &bars_of_blocs,
+    )
+}
+
+/// The bloc-by-bloc agreement matrix as a heatmap.
+pub fn agreement_heatmap(
+    report: &crate::cohesion::CohesionReport,
+) -> Result<String, AnalyticsError> {
+    heatmap(
+        "Agreement between blocs",
+        "share of divisions in which the two blocs' plurality positions match (%)",
+        &report.agreement.blocs,
+        &report.agreement.shares,
+    )
+}
+
+/// Each bloc's colour, by label, for pictures that name blocs by label.
+pub fn bloc_colours(state: &State) -> Vec<(String, String)> {
+    state
+        .blocs
+        .values()
+        .filter_map(|bloc| {
+            bloc.colour
+                .clone()
+                .map(|colour| (bloc.label().to_owned(), colour))
+        })
+        .collect()
+}

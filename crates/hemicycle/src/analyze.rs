@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use hemicycle_analytics::attendance::{attendance, Period, Scope};
 use hemicycle_analytics::cohesion::cohesion;
 use hemicycle_analytics::ideal_points::{ideal_points, IdealPointOptions};
-use hemicycle_analytics::picture::{self, Bar};
+use hemicycle_analytics::picture;
 use hemicycle_analytics::power::{power_indices, Method, PowerIndices, WeightedGame};
 use hemicycle_analytics::quorum::{chamber_games, sitting_quorum, BlocGame};
 use hemicycle_analytics::votes::VoteMatrix;
@@ -326,7 +326,7 @@ pub fn run(command: AnalyzeCommand) -> Result<()> {
             )?;
             if let Some(game) = &games.quorum_denial {
                 pictures(
-                    &power_picture(
+                    &picture::power_bars(
                         "Power to deny the quorum (normalised Banzhaf)",
                         &game.description,
                         &game.blocs,
@@ -416,30 +416,9 @@ pub fn run(command: AnalyzeCommand) -> Result<()> {
                 let _ = writeln!(text, "Left out: {left_out}");
             }
             finish(&report, &text, &output)?;
-            let bars: Vec<Bar> = report
-                .blocs
-                .iter()
-                .map(|bloc| Bar {
-                    label: bloc.name.clone(),
-                    value: bloc.mean_agreement,
-                    colour: colour_of(&state, bloc.bloc.as_deref()),
-                })
-                .collect();
-            pictures(
-                &picture::bars(
-                    "Cohesion by bloc (mean Agreement index)",
-                    &report.scope,
-                    &bars,
-                )?,
-                &output,
-            )?;
+            pictures(&picture::cohesion_bars(&state, &report)?, &output)?;
             if matrix_svg.is_some() || matrix_png.is_some() {
-                let svg = picture::heatmap(
-                    "Agreement between blocs",
-                    "share of divisions in which the two blocs' plurality positions match (%)",
-                    &report.agreement.blocs,
-                    &report.agreement.shares,
-                )?;
+                let svg = picture::agreement_heatmap(&report)?;
                 write_pictures(&svg, matrix_svg.as_deref(), matrix_png.as_deref())?;
             }
             Ok(())
@@ -524,7 +503,7 @@ pub fn run(command: AnalyzeCommand) -> Result<()> {
                 &output,
             )?;
             pictures(
-                &power_picture(
+                &picture::power_bars(
                     "Voting power (normalised Banzhaf)",
                     &description,
                     &players,
@@ -553,15 +532,7 @@ pub fn run(command: AnalyzeCommand) -> Result<()> {
                 }
                 None => {
                     let state = load(&journal)?;
-                    let colours = state
-                        .blocs
-                        .values()
-                        .filter_map(|bloc| {
-                            bloc.colour
-                                .clone()
-                                .map(|colour| (bloc.label().to_owned(), colour))
-                        })
-                        .collect();
+                    let colours = picture::bloc_colours(&state);
                     (
                         VoteMatrix::from_state(&state, &scope.scope())?,
                         colours,
@@ -640,24 +611,6 @@ fn write_pictures(svg: &str, svg_path: Option<&Path>, png_path: Option<&Path>) -
     Ok(())
 }
 
-fn power_picture(
-    title: &str,
-    subtitle: &str,
-    players: &[String],
-    indices: &PowerIndices,
-) -> Result<String> {
-    let bars: Vec<Bar> = players
-        .iter()
-        .zip(&indices.banzhaf_normalised)
-        .map(|(name, value)| Bar {
-            label: name.clone(),
-            value: Some(*value),
-            colour: None,
-        })
-        .collect();
-    Ok(picture::bars(title, subtitle, &bars)?)
-}
-
 fn game_text(game: &BlocGame) -> String {
     let mut text = format!("Game: {} (quota {})\n", game.description, game.quota);
     text.push_str(&power_table(&game.blocs, &game.weights, &game.power));
@@ -731,14 +684,6 @@ fn short(fraction: &str) -> String {
     } else {
         "(see --json)".to_owned()
     }
-}
-
-fn colour_of(state: &State, bloc: Option<&str>) -> Option<String> {
-    state
-        .blocs
-        .values()
-        .find(|record| Some(record.id.as_str()) == bloc)
-        .and_then(|record| record.colour.clone())
 }
 
 fn notices_text(notices: &[String]) -> String {
