@@ -4,6 +4,7 @@
 //! the engine (which knows the journal, not SQL) and never decides anything
 //! itself: who may do what, and what a vote's outcome is, are the core's.
 
+pub mod analysis;
 pub mod api;
 pub mod auth;
 pub mod body;
@@ -87,6 +88,12 @@ pub fn router(shared: AppState) -> Router {
         .route("/journal", get(api::journal))
         .route("/live", get(stream::live))
         .route("/live/snapshot", get(stream::live_snapshot))
+        .route("/analysis/attendance", get(analysis::attendance_report))
+        .route("/analysis/quorum", get(analysis::quorum_report))
+        .route("/analysis/cohesion", get(analysis::cohesion_report))
+        .route("/analysis/power", get(analysis::power_report))
+        .route("/analysis/ideal-points", get(analysis::ideal_points_report))
+        .route("/analysis/pictures/{name}", get(analysis::picture_file))
         .route("/export/popolo.json", get(exports::popolo))
         .route("/export/akn/{file}", get(exports::akn))
         .route("/log/checkpoint", get(transparency::checkpoint))

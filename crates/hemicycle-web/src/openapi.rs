@@ -312,6 +312,50 @@ pub fn document() -> Value {
             "503": error_response("The stream serves its limit of viewers")
         }
     }}));
+    let scope_parameters = || {
+        vec![
+            query_parameter(
+                "sitting",
+                "One sitting (overrides from/to)",
+                json!({"type": "string"}),
+                false,
+            ),
+            query_parameter(
+                "from",
+                "First day of the period (YYYY-MM-DD)",
+                json!({"type": "string", "format": "date"}),
+                false,
+            ),
+            query_parameter(
+                "to",
+                "Last day of the period (YYYY-MM-DD)",
+                json!({"type": "string", "format": "date"}),
+                false,
+            ),
+        ]
+    };
+    for (path, summary) in [
+        ("/api/analysis/attendance", "Attendance and boycotts per member, bloc and sitting"),
+        ("/api/analysis/quorum", "The quorum's margin, who could have broken it, and the quorum-denial game (the sitting given, else the latest)"),
+        ("/api/analysis/cohesion", "Rice and Agreement indices per bloc, member loyalty, the agreement matrix"),
+        ("/api/analysis/ideal-points", "One-dimensional ideal points of the members (EM, Imai–Lo–Olmsted)"),
+    ] {
+        let mut parameters = scope_parameters();
+        if path.ends_with("ideal-points") {
+            parameters.push(query_parameter("reference", "The member placed on the positive side", json!({"type": "string"}), false));
+        }
+        paths.insert(path.into(), public_read(summary, "analysis", any_object(), parameters, true));
+    }
+    paths.insert("/api/analysis/power".into(), public_read("Banzhaf and Shapley–Shubik power of the blocs: the majority game and the quorum-denial game", "analysis", any_object(), vec![], true));
+    let mut picture_parameters = vec![json!({ "name": "name", "in": "path", "required": true,
+        "description": "The picture", "schema": { "type": "string", "enum": crate::analysis::PICTURES } })];
+    picture_parameters.extend(scope_parameters());
+    paths.insert("/api/analysis/pictures/{name}".into(), json!({ "get": {
+        "summary": "A picture of the analysis, as SVG", "tags": ["analysis"],
+        "parameters": picture_parameters,
+        "responses": { "200": { "description": "SVG", "content": { "image/svg+xml": { "schema": { "type": "string" } } } },
+                       "400": error_response("A malformed query"),
+                       "404": error_response("No such picture, sitting or chamber") } } }));
     paths.insert("/api/export/popolo.json".into(), json!({ "get": {
         "summary": "The roster and every division as Popolo JSON", "tags": ["exports"],
         "responses": { "200": { "description": "Popolo JSON", "content": { "application/json": { "schema": { "type": "object" } } } },

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/clerk", get(clerk_desk))
         .route("/record", get(record_index))
         .route("/record/sittings/{id}", get(record_sitting))
+        .route("/record/sittings/{id}/analysis", get(sitting_analysis))
         .route("/record/register", get(record_register))
         .route("/static/{name}", get(static_file))
         .fallback(not_found)
@@ -139,6 +140,26 @@ async fn record_sitting(
     let rendered = SittingId::new(&id)
         .ok()
         .and_then(|id| shared.read(|state| pages::record_sitting(state, &context, &id)));
+    match rendered {
+        Some(html) => page(html),
+        None => message(
+            &context,
+            StatusCode::NOT_FOUND,
+            "No such sitting",
+            &format!("There is no sitting \"{id}\" in the record."),
+        ),
+    }
+}
+
+async fn sitting_analysis(
+    AxumState(shared): AxumState<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Response {
+    let context = context(&shared, &account);
+    let rendered = SittingId::new(&id)
+        .ok()
+        .and_then(|id| shared.read(|state| pages::sitting_analysis(state, &context, &id)));
     match rendered {
         Some(html) => page(html),
         None => message(

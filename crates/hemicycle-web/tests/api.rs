@@ -1614,3 +1614,125 @@ async fn the_record_downloads_in_the_published_standards() {
     let reply = Call::get("/api/export/popolo.json").send(&empty).await;
     reply.assert_error(StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn the_demonstration_replayed_is_explained_in_words_numbers_and_pictures() {
+    let fixture = fixture(Stage::Demo);
+    let officer = fixture.sign_in(&Caller::Officer).await;
+    // Replay the whole sitting through the officer's own route.
+    let mut steps = 0;
+    loop {
+        let reply = Call::post("/api/demo/replay-step")
+            .cookie(officer.as_deref())
+            .send(&fixture)
+            .await;
+        if reply.status == StatusCode::CONFLICT {
+            break;
+        }
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        steps += 1;
+        assert!(steps < 100, "the demonstration never ends");
+    }
+    assert!(steps > 5, "{steps} steps replayed");
+
+    let reply = Call::get("/api/analysis/quorum?sitting=2020-01-05")
+        .send(&fixture)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let quorum = reply.json();
+    assert_eq!(quorum["sitting"]["present"], 172);
+    assert_eq!(quorum["sitting"]["margin"], 8);
+    let sentences = quorum["sitting"]["sentences"].to_string();
+    assert!(
+        sentences.contains("8 more absences would have broken the quorum."),
+        "{sentences}"
+    );
+    assert!(
+        quorum["chamber"]["quorum_denial"]["blocs"].is_array(),
+        "{quorum}"
+    );
+
+    let reply = Call::get("/api/analysis/attendance?sitting=2020-01-05")
+        .send(&fixture)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let attendance = reply.json();
+    let present: u64 = attendance["blocs"]
+        .as_array()
+        .expect("blocs")
+        .iter()
+        .map(|bloc| bloc["presence"]["present"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(present, 172);
+
+    let reply = Call::get("/api/analysis/cohesion?sitting=2020-01-05")
+        .send(&fixture)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["divisions"].as_array().map(Vec::len), Some(1));
+
+    let reply = Call::get("/api/analysis/power").send(&fixture).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let shares: f64 = reply.json()["majority"]["power"]["banzhaf_normalised"]
+        .as_array()
+        .expect("normalised Banzhaf")
+        .iter()
+        .filter_map(Value::as_f64)
+        .sum();
+    assert!(
+        (shares - 1.0).abs() < 1e-9,
+        "normalised Banzhaf sums to {shares}"
+    );
+
+    for picture in [
+        "attendance.svg",
+        "cohesion.svg",
+        "agreement.svg",
+        "quorum-power.svg",
+        "majority-power.svg",
+    ] {
+        let reply = Call::get(&format!(
+            "/api/analysis/pictures/{picture}?sitting=2020-01-05"
+        ))
+        .send(&fixture)
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{picture}: {}", reply.text());
+        assert_eq!(reply.header("content-type"), Some("image/svg+xml"));
+        assert!(reply.text().contains("<svg"), "{picture}");
+    }
+    let reply = Call::get("/api/analysis/pictures/nothing.svg")
+        .send(&fixture)
+        .await;
+    reply.assert_error(StatusCode::NOT_FOUND, "not_found");
+    let reply = Call::get("/api/analysis/quorum?sitting=no-such-sitting")
+        .send(&fixture)
+        .await;
+    reply.assert_error(StatusCode::NOT_FOUND, "not_found");
+
+    let reply = Call::get("/record/sittings/2020-01-05/analysis")
+        .send(&fixture)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let page = reply.text();
+    assert!(
+        page.contains("8 more absences would have broken the quorum."),
+        "the page says it in words"
+    );
+    for section in [
+        "analysis-quorum",
+        "analysis-attendance",
+        "analysis-cohesion",
+        "analysis-power",
+    ] {
+        assert!(
+            page.contains(&format!("data-testid=\"{section}\"")),
+            "{section}"
+        );
+    }
+    assert!(page.contains("/api/analysis/pictures/attendance.svg?sitting=2020-01-05"));
+    let record = Call::get("/record/sittings/2020-01-05")
+        .send(&fixture)
+        .await
+        .text();
+    assert!(record.contains("/record/sittings/2020-01-05/analysis"));
+}

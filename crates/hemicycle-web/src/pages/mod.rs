@@ -9,6 +9,7 @@
 //! `<bdi dir="auto">`, so Arabic and Kurdish names run right to left inside
 //! the left-to-right pages.
 
+mod analysis;
 mod clerk;
 mod console;
 mod gallery;
@@ -104,6 +105,16 @@ pub fn record_index(state: &State, context: &PageContext) -> String {
 /// The record of one sitting (`/record/sittings/{id}`); `None` if there is no such sitting.
 pub fn record_sitting(state: &State, context: &PageContext, sitting: &SittingId) -> Option<String> {
     record::record_sitting(state, context, sitting)
+}
+
+/// What happened at a sitting (`/record/sittings/{id}/analysis`): attendance,
+/// the quorum and who could have broken it, cohesion, voting power.
+pub fn sitting_analysis(
+    state: &State,
+    context: &PageContext,
+    sitting: &SittingId,
+) -> Option<String> {
+    analysis::sitting_analysis(state, context, sitting)
 }
 
 /// The follow-up register (`/record/register`), as seen on `context.today`.

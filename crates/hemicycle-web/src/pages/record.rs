@@ -109,7 +109,8 @@ fn downloads(sitting: Option<&SittingId>) -> String {
     if let Some(sitting) = sitting {
         let _ = writeln!(
             out,
-            "<li><a href=\"/api/export/akn/{}.xml\">Akoma Ntoso XML</a> — this sitting as a debate document</li>",
+            "<li><a href=\"/record/sittings/{0}/analysis\" data-testid=\"analysis-link\">What happened</a> — attendance, the quorum and who could have broken it, cohesion, voting power</li>\n\
+             <li><a href=\"/api/export/akn/{0}.xml\">Akoma Ntoso XML</a> — this sitting as a debate document</li>",
             escape(sitting.as_str())
         );
     }
