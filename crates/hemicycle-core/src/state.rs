@@ -237,6 +237,10 @@ pub struct ClosedDivision {
     pub casting_vote: Option<Side>,
     /// Members present when the division closed, for the record.
     pub present: IndexSet<MemberId>,
+    /// The journal sequence of the event that closed it: the state is a fold
+    /// over the whole journal from event 1, so it is the count of events
+    /// applied before it, plus one. Proofs of the result start from it.
+    pub event_sequence: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -250,6 +254,9 @@ pub struct Division {
     pub closes_at: Option<Timestamp>,
     /// Recorded ballots, by member (a changed ballot replaces the earlier one).
     pub ballots: IndexMap<MemberId, Choice>,
+    /// The journal sequence of each member's recorded ballot (the latest, where
+    /// a ballot may be changed), for the member's receipt.
+    pub ballot_events: IndexMap<MemberId, u64>,
     /// Members who took part in a secret ballot.
     pub participants: IndexSet<MemberId>,
     /// The count entered by the tellers or the clerk (secret ballot, show of hands).
@@ -977,6 +984,7 @@ impl State {
                         opened_at: at,
                         closes_at: *closes_at,
                         ballots: IndexMap::new(),
+                        ballot_events: IndexMap::new(),
                         participants: IndexSet::new(),
                         entered_tally: None,
                         closed: None,
@@ -989,8 +997,10 @@ impl State {
                 choice,
             } => {
                 self.expect_sitting_member(member).map_err(fail)?;
+                let sequence = self.events_applied + 1;
                 let division = self.open_division_mut(division).map_err(fail)?;
                 division.ballots.insert(member.clone(), choice.clone());
+                division.ballot_events.insert(member.clone(), sequence);
             }
             Event::ParticipationRecorded { division, member } => {
                 self.expect_sitting_member(member).map_err(fail)?;
@@ -1077,6 +1087,7 @@ impl State {
                     outcome: outcome.clone(),
                     casting_vote: *casting_vote,
                     present,
+                    event_sequence: self.events_applied + 1,
                 });
             }
             Event::ResolutionSent {

@@ -430,3 +430,48 @@ fn an_earlier_checkpoint_of_another_history_stops_signing() {
         Vec::new()
     );
 }
+
+#[test]
+fn the_state_knows_which_event_closed_each_division_and_recorded_each_ballot() {
+    let mut chamber = signing_chamber();
+    chamber.run_scenario(&demo()).expect("the demo runs");
+    let state = chamber.state().clone();
+    let event_at = |sequence: u64| {
+        let envelope = chamber
+            .journal()
+            .events_from(sequence)
+            .expect("reading the journal")
+            .next()
+            .expect("an event at that sequence")
+            .expect("a readable event");
+        assert_eq!(envelope.sequence, sequence);
+        decode(&envelope.payload).expect("an event of ours")
+    };
+    let mut ballots = 0;
+    for division in state.divisions.values() {
+        let closed = division
+            .closed
+            .as_ref()
+            .expect("every demo division closes");
+        match event_at(closed.event_sequence) {
+            Event::DivisionClosed { division: id, .. } => assert_eq!(id, division.id),
+            other => panic!("event {} is {other:?}", closed.event_sequence),
+        }
+        for (member, sequence) in &division.ballot_events {
+            match event_at(*sequence) {
+                Event::BallotCast {
+                    division: id,
+                    member: by,
+                    ..
+                } => {
+                    assert_eq!(id, division.id);
+                    assert_eq!(&by, member);
+                }
+                other => panic!("event {sequence} is {other:?}"),
+            }
+            ballots += 1;
+        }
+        assert_eq!(division.ballot_events.len(), division.ballots.len());
+    }
+    assert_eq!(ballots, 170, "the 170 recorded ballots of 5 January 2020");
+}

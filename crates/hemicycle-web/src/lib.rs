@@ -98,6 +98,7 @@ pub fn router(shared: AppState) -> Router {
         .route("/export/akn/{file}", get(exports::akn))
         .route("/log/checkpoint", get(transparency::checkpoint))
         .route("/log/key", get(transparency::verifier_key))
+        .route("/log/receipt", get(transparency::receipt))
         .route("/log/inclusion", get(transparency::inclusion))
         .route("/log/consistency", get(transparency::consistency))
         .route("/log/entries", get(transparency::entries))

@@ -137,9 +137,10 @@ async fn record_sitting(
     Path(id): Path<String>,
 ) -> Response {
     let context = context(&shared, &account);
-    let rendered = SittingId::new(&id)
-        .ok()
-        .and_then(|id| shared.read(|state| pages::record_sitting(state, &context, &id)));
+    let checkpoint = crate::transparency::latest_note(&shared);
+    let rendered = SittingId::new(&id).ok().and_then(|id| {
+        shared.read(|state| pages::record_sitting(state, &context, &id, checkpoint.as_deref()))
+    });
     match rendered {
         Some(html) => page(html),
         None => message(

@@ -21,7 +21,9 @@ fn log_error(error: LogError) -> ApiError {
             tracing::error!(error = %storage, "reading the log");
             ApiError::internal(format!("reading the log: {storage}"))
         }
-        LogError::NoCheckpoint { .. } => ApiError::not_found(error.to_string()),
+        LogError::NoCheckpoint { .. } | LogError::NoSuchEvent { .. } => {
+            ApiError::not_found(error.to_string())
+        }
         other => ApiError::bad_request(other.to_string()),
     }
 }
@@ -120,4 +122,77 @@ pub async fn entries(
     })
     .await?;
     Ok(Json(body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptQuery {
+    /// An event, by journal sequence (a division's result links to its own).
+    pub sequence: Option<u64>,
+    /// Or a member's ballot: the division and the member.
+    pub division: Option<String>,
+    pub member: Option<String>,
+}
+
+/// `GET /api/log/receipt?sequence=S`, `?member=M` (the member's latest recorded
+/// ballot) or `?division=D&member=M`: a receipt (the
+/// event, the first signed checkpoint including it and the inclusion proof),
+/// checked offline with `hemicycle verify-receipt FILE --key KEY`.
+pub async fn receipt(
+    AxumState(shared): AxumState<AppState>,
+    request: Result<Query<ReceiptQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let request = query(request)?;
+    let sequence = match (request.sequence, &request.division, &request.member) {
+        (Some(sequence), None, None) => sequence,
+        (None, division, Some(member)) => shared.read(|state| {
+            // A division named: the member's ballot in it; none: their latest ballot.
+            state
+                .divisions
+                .values()
+                .filter(|record| division.as_ref().is_none_or(|id| record.id.as_str() == id))
+                .filter_map(|record| {
+                    record
+                        .ballot_events
+                        .iter()
+                        .find(|(by, _)| by.as_str() == member)
+                        .map(|(_, sequence)| *sequence)
+                })
+                .max()
+                .ok_or_else(|| {
+                    ApiError::not_found(match division {
+                        Some(division) => format!(
+                            "no recorded ballot by member \"{member}\" in division \"{division}\""
+                        ),
+                        None => format!("no recorded ballot by member \"{member}\""),
+                    })
+                })
+        })?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "give either sequence, or member (and optionally division)",
+            ))
+        }
+    };
+    let receipt = read_log(shared, move |storage| log::receipt(storage, sequence)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"receipt.txt\"",
+            ),
+        ],
+        receipt.to_text(),
+    )
+        .into_response())
+}
+
+/// The latest signed checkpoint's note, if there is one (for the record pages).
+pub fn latest_note(shared: &AppState) -> Option<String> {
+    shared.read_chamber(|chamber| {
+        log::latest_checkpoint(&**chamber.journal().storage())
+            .ok()
+            .map(|checkpoint| checkpoint.note)
+    })
 }

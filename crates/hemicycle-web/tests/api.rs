@@ -1736,3 +1736,122 @@ async fn the_demonstration_replayed_is_explained_in_words_numbers_and_pictures()
         .text();
     assert!(record.contains("/record/sittings/2020-01-05/analysis"));
 }
+
+/// The demonstration run to its end with a signing key, served.
+fn signed_demo() -> (axum::Router, hemicycle_web::AppState, tempfile::TempDir) {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", directory.path().join("signed.db").display());
+    let mut chamber =
+        hemicycle_engine::Chamber::open(hemicycle_journal::open(&url).expect("journal"))
+            .expect("open");
+    chamber.set_signer(
+        hemicycle_log::SignerKey::from_seed("test.example/council", [9; 32]).expect("a key"),
+    );
+    let scenario = hemicycle_scenario::parse_scenario(
+        hemicycle_scenario::DEMO_SCENARIO,
+        hemicycle_scenario::DEMO_SCENARIO_NAME,
+        &|name| Err(format!("no file {name} in the tests")),
+    )
+    .expect("the demonstration scenario parses");
+    chamber
+        .run_scenario(&scenario)
+        .expect("the demonstration runs");
+    let shared = hemicycle_web::Shared::new(
+        chamber,
+        Box::new(hemicycle_accounts::MemoryAccountStore::new()),
+        None,
+        common::config(),
+    );
+    (hemicycle_web::router(shared.clone()), shared, directory)
+}
+
+#[tokio::test]
+async fn receipts_and_the_checkpoint_prove_the_record_offline() {
+    let (router, shared, _directory) = signed_demo();
+    let get = |path: String| {
+        let router = router.clone();
+        async move {
+            common::send(
+                &router,
+                axum::http::Request::get(path)
+                    .header("host", "127.0.0.1")
+                    .body(axum::body::Body::empty())
+                    .expect("a request"),
+            )
+            .await
+        }
+    };
+    let key = get("/api/log/key".into()).await;
+    assert_eq!(key.status, StatusCode::OK);
+    let key = hemicycle_log::VerifierKey::parse(key.text().trim()).expect("a verifier key");
+
+    // A member's ballot: the receipt verifies with the public key alone, and
+    // its entry is that member's ballot.
+    let (member, sequence) = shared.read(|state| {
+        let division = state.divisions.values().next().expect("a division");
+        let (member, sequence) = division.ballot_events.first().expect("a ballot");
+        (member.to_string(), *sequence)
+    });
+    let reply = get(format!("/api/log/receipt?member={member}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let verified =
+        hemicycle_log::receipt::verify_receipt(&reply.text(), &key).expect("the receipt verifies");
+    assert_eq!(verified.index, sequence - 1);
+    let entry = String::from_utf8(verified.entry).expect("UTF-8");
+    assert!(entry.contains("\"type\":\"BallotCast\""), "{entry}");
+    assert!(
+        entry.contains(&format!("\"member\":\"{member}\"")),
+        "{entry}"
+    );
+
+    // The division's result, linked from the record page.
+    let closing = shared.read(|state| {
+        state
+            .divisions
+            .values()
+            .next()
+            .and_then(|division| division.closed.as_ref())
+            .expect("closed")
+            .event_sequence
+    });
+    let page = get("/record/sittings/2020-01-05".into()).await.text();
+    let link = format!("/api/log/receipt?sequence={closing}");
+    assert!(
+        page.contains(&link),
+        "the record links the result to its proof"
+    );
+    assert!(page.contains("data-testid=\"checkpoint\""));
+    let note = get("/api/log/checkpoint".into()).await.text();
+    let note_line = note.lines().next().expect("the origin line").to_owned();
+    assert!(page.contains(&note_line), "the record shows the checkpoint");
+    let reply = get(link).await;
+    let verified = hemicycle_log::receipt::verify_receipt(&reply.text(), &key).expect("verifies");
+    assert!(String::from_utf8_lossy(&verified.entry).contains("\"type\":\"DivisionClosed\""));
+
+    // A receipt whose entry is changed (another event's bytes) is caught.
+    let text = reply.text();
+    let other_entry =
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, entry.as_bytes());
+    let extra_line = text
+        .lines()
+        .find(|line| line.starts_with("extra "))
+        .expect("the entry line")
+        .to_owned();
+    let tampered = text.replacen(&extra_line, &format!("extra {other_entry}"), 1);
+    assert_ne!(tampered, text);
+    assert!(hemicycle_log::receipt::verify_receipt(&tampered, &key).is_err());
+
+    for (path, status) in [
+        ("/api/log/receipt?member=nobody", StatusCode::NOT_FOUND),
+        ("/api/log/receipt?sequence=999999", StatusCode::NOT_FOUND),
+        ("/api/log/receipt", StatusCode::BAD_REQUEST),
+        (
+            "/api/log/receipt?sequence=1&member=x",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let reply = get(path.into()).await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.text());
+        common::assert_error_shape(&reply);
+    }
+}

@@ -232,6 +232,13 @@ pub fn member_console(
     main.push_str("<section class=\"panel vote\" data-testid=\"vote-panel\" aria-live=\"polite\">\n<h2>Your vote</h2>\n");
     let _ = writeln!(
         main,
+        "<p class=\"receipt\"{}><a href=\"/api/log/receipt?member={}\" data-testid=\"receipt\">Download the receipt of your ballot</a> \
+         — proof, checkable offline, that the record holds it as you cast it (available once the division closes and a checkpoint is signed).</p>",
+        show_when(snapshot, me, "me-voted recorded"),
+        escape(member.as_str())
+    );
+    let _ = writeln!(
+        main,
         "<p class=\"my-ballot\">Your ballot: <strong data-live=\"my-ballot\" data-testid=\"my-ballot\">{}</strong></p>",
         escape(&ballot_in_words(state, snapshot, member))
     );

@@ -103,8 +103,14 @@ pub fn record_index(state: &State, context: &PageContext) -> String {
 }
 
 /// The record of one sitting (`/record/sittings/{id}`); `None` if there is no such sitting.
-pub fn record_sitting(state: &State, context: &PageContext, sitting: &SittingId) -> Option<String> {
-    record::record_sitting(state, context, sitting)
+/// `checkpoint` is the journal's latest signed checkpoint (a signed note), shown as published.
+pub fn record_sitting(
+    state: &State,
+    context: &PageContext,
+    sitting: &SittingId,
+    checkpoint: Option<&str>,
+) -> Option<String> {
+    record::record_sitting(state, context, sitting, checkpoint)
 }
 
 /// What happened at a sitting (`/record/sittings/{id}/analysis`): attendance,

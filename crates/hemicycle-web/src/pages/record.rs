@@ -121,7 +121,12 @@ fn downloads(sitting: Option<&SittingId>) -> String {
     out
 }
 
-pub fn record_sitting(state: &State, context: &PageContext, id: &SittingId) -> Option<String> {
+pub fn record_sitting(
+    state: &State,
+    context: &PageContext,
+    id: &SittingId,
+    checkpoint: Option<&str>,
+) -> Option<String> {
     let sitting = state.sittings.get(id)?;
     let mut main = String::new();
     let _ = writeln!(
@@ -162,6 +167,7 @@ pub fn record_sitting(state: &State, context: &PageContext, id: &SittingId) -> O
     proceedings(&mut main, state, sitting, &groups);
     follow_ups_decided_here(&mut main, state, sitting, context);
     main.push_str(&downloads(Some(&sitting.id)));
+    checkpoint_section(&mut main, checkpoint);
     if !state.notices.is_empty() || !sitting.notices.is_empty() {
         main.push_str("<p class=\"notice-reminder\">This record carries the notice printed at its head.</p>\n");
     }
@@ -170,6 +176,26 @@ pub fn record_sitting(state: &State, context: &PageContext, id: &SittingId) -> O
         context,
         &main,
     ))
+}
+
+/// The journal's current signed checkpoint, as published, so a reader can
+/// keep it and later prove the record was not rewritten.
+fn checkpoint_section(out: &mut String, checkpoint: Option<&str>) {
+    out.push_str(
+        "<section class=\"checkpoint\" data-testid=\"checkpoint\"><h2>The signed checkpoint</h2>\n",
+    );
+    match checkpoint {
+        Some(note) => {
+            let _ = writeln!(
+                out,
+                "<p>The journal as it stands, signed by the chamber (a C2SP signed note; the key is at <a href=\"/api/log/key\">/api/log/key</a>). \
+                 Keep a copy: <code>hemicycle verify --witness FILE</code> proves later records consistent with it.</p>\n<pre>{}</pre>",
+                escape(note)
+            );
+        }
+        None => out.push_str("<p>No checkpoint has been signed yet.</p>\n"),
+    }
+    out.push_str("</section>\n");
 }
 
 fn presence_index(presence: Presence) -> usize {
@@ -478,11 +504,15 @@ fn division_record(
     let _ = writeln!(
         out,
         "<p class=\"verdict\">{} Division closed. Result: <strong data-testid=\"outcome-verdict\" data-verdict=\"{}\">{}</strong></p>\n\
-         <p class=\"explanation\" data-testid=\"outcome-explanation\">{}</p>\n</section>",
+         <p class=\"explanation\" data-testid=\"outcome-explanation\">{}</p>\n\
+         <p class=\"proof\"><a href=\"/api/log/receipt?sequence={sequence}\" data-testid=\"division-proof\">Proof of this result</a>: \
+         journal event {sequence}, the signed checkpoint that includes it and the inclusion proof; \
+         check it offline with <code>hemicycle verify-receipt FILE --key KEY</code>.</p>\n</section>",
         time_element(&closed.at),
         escape(&verdict),
         escape(&verdict.to_uppercase()),
-        escape(&outcome.explanation())
+        escape(&outcome.explanation()),
+        sequence = closed.event_sequence
     );
 }
 

@@ -743,12 +743,24 @@ fn the_record_lists_the_sittings() {
 #[test]
 fn the_record_of_the_demo_sitting() {
     let state = demo();
+    let note = "hemicycle/test\n1\nAAAA\n\n— hemicycle/test <script>\n";
     let html = record_sitting(
         state,
         &context(None),
         &SittingId::new("2020-01-05").unwrap(),
+        Some(note),
     )
     .expect("the sitting exists");
+    // The current checkpoint, escaped, and a proof of each division's result.
+    assert!(html.contains("— hemicycle/test &lt;script&gt;"));
+    let closing = state
+        .divisions
+        .values()
+        .next()
+        .and_then(|division| division.closed.as_ref())
+        .expect("the demo's division closed")
+        .event_sequence;
+    assert!(html.contains(&format!("/api/log/receipt?sequence={closing}\"")));
     check_markup(&html);
     // The notice, at the head.
     let notice = html.find("data-testid=\"notice\"").unwrap();
@@ -777,13 +789,19 @@ fn the_record_of_the_demo_sitting() {
     assert!(html.contains("<a href=\"/api/export/akn/2020-01-05.xml\">Akoma Ntoso XML</a>"));
     assert!(html.contains("<a href=\"/api/export/popolo.json\">Popolo JSON</a>"));
     assert!(html.contains("<a href=\"/api/log/checkpoint\">Signed checkpoint</a>"));
-    assert!(record_sitting(state, &context(None), &SittingId::new("nope").unwrap()).is_none());
+    assert!(record_sitting(
+        state,
+        &context(None),
+        &SittingId::new("nope").unwrap(),
+        None
+    )
+    .is_none());
 }
 
 #[test]
 fn the_record_of_a_small_sitting_escapes_and_isolates() {
     let state = small_closed();
-    let html = record_sitting(state, &context(None), &SittingId::new("s1").unwrap()).unwrap();
+    let html = record_sitting(state, &context(None), &SittingId::new("s1").unwrap(), None).unwrap();
     check_markup(&html);
     assert!(html.contains("<h1><bdi dir=\"auto\">Sitting of 1 February — جلسة</bdi></h1>"));
     assert!(html.contains("<dt>Yes (2)</dt><dd><bdi dir=\"auto\">مقتدى الصدر</bdi>, <bdi dir=\"auto\">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</bdi></dd>"));
