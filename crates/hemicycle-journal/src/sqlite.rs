@@ -23,7 +23,7 @@
 //! append has reached the disk before [`Storage::append`] returns, and with a
 //! busy timeout so that several processes can share one file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hemicycle_log::{leaf_hash, Frontier, Subtree, TreeHash};
@@ -102,6 +102,8 @@ END;
 #[derive(Debug)]
 pub struct SqliteStorage {
     connection: Connection,
+    /// The file, for opening readers on it; `None` in memory.
+    path: Option<PathBuf>,
 }
 
 impl SqliteStorage {
@@ -131,7 +133,9 @@ impl SqliteStorage {
                 .into(),
             });
         }
-        SqliteStorage::with_connection(connection)
+        let mut storage = SqliteStorage::with_connection(connection)?;
+        storage.path = Some(path.to_path_buf());
+        Ok(storage)
     }
 
     /// A private, empty in-memory journal (for tests; nothing is durable).
@@ -144,7 +148,10 @@ impl SqliteStorage {
 
     fn with_connection(mut connection: Connection) -> Result<SqliteStorage, StorageError> {
         prepare_schema(&mut connection)?;
-        Ok(SqliteStorage { connection })
+        Ok(SqliteStorage {
+            connection,
+            path: None,
+        })
     }
 }
 
@@ -418,6 +425,13 @@ fn bytes_from_column(sequence: i64, value: ValueRef<'_>) -> Result<Vec<u8>, Stor
 }
 
 impl Storage for SqliteStorage {
+    fn open_reader(&self) -> Result<Option<Box<dyn Storage>>, StorageError> {
+        match &self.path {
+            Some(path) => Ok(Some(Box::new(SqliteStorage::open(path)?))),
+            None => Ok(None),
+        }
+    }
+
     fn head(&self) -> Result<Option<Head>, StorageError> {
         let mut statement = self
             .connection

@@ -340,6 +340,49 @@ pub trait Storage: Send {
     fn is_empty(&self) -> Result<bool, StorageError> {
         Ok(self.len()? == 0)
     }
+
+    /// Takes the store-wide writers' lock, waiting for it: while one
+    /// handle holds it, no other handle (in this process or another) that
+    /// also takes it can append. A writer takes it before it reads what
+    /// others appended and decides its own events, so that writers on
+    /// several nodes take turns instead of conflicting. Correctness never
+    /// rests on it (the conflict check in `append` does); a backend with a
+    /// single writer may leave it a no-op. Released by
+    /// [`unlock_writers`](Storage::unlock_writers), or when the handle's
+    /// connection ends.
+    fn lock_writers(&mut self) -> Result<(), StorageError> {
+        Ok(())
+    }
+
+    /// Releases the writers' lock taken by [`lock_writers`](Storage::lock_writers).
+    fn unlock_writers(&mut self) -> Result<(), StorageError> {
+        Ok(())
+    }
+
+    /// Opens another handle on the same store (its own connection), for
+    /// reading while this one writes. `None` when the store cannot be
+    /// shared (a private in-memory database).
+    fn open_reader(&self) -> Result<Option<Box<dyn Storage>>, StorageError> {
+        Ok(None)
+    }
+
+    /// Opens a listener that wakes when any writer (on any node) appends to
+    /// this store. `None` when only this process can write to it, so there
+    /// is nothing to listen for.
+    fn open_change_listener(&self) -> Result<Option<Box<dyn ChangeListener>>, StorageError> {
+        Ok(None)
+    }
+}
+
+/// Wakes when the store may have grown. A listener may wake without a
+/// change and may miss changes (for instance across a reconnect), so its
+/// user must still catch up from the journal after every wake and now and
+/// then without one.
+pub trait ChangeListener: Send {
+    /// Waits up to `timeout_ms` for a change. `Ok(Some(sequence))` after a
+    /// writer reported reaching `sequence`, `Ok(None)` on timeout. An error
+    /// means the connection was lost: the listener reconnects on the next call.
+    fn wait(&mut self, timeout_ms: u64) -> Result<Option<u64>, StorageError>;
 }
 
 impl<T: Storage + ?Sized> Storage for Box<T> {
@@ -385,6 +428,22 @@ impl<T: Storage + ?Sized> Storage for Box<T> {
 
     fn is_empty(&self) -> Result<bool, StorageError> {
         (**self).is_empty()
+    }
+
+    fn lock_writers(&mut self) -> Result<(), StorageError> {
+        (**self).lock_writers()
+    }
+
+    fn unlock_writers(&mut self) -> Result<(), StorageError> {
+        (**self).unlock_writers()
+    }
+
+    fn open_reader(&self) -> Result<Option<Box<dyn Storage>>, StorageError> {
+        (**self).open_reader()
+    }
+
+    fn open_change_listener(&self) -> Result<Option<Box<dyn ChangeListener>>, StorageError> {
+        (**self).open_change_listener()
     }
 }
 
