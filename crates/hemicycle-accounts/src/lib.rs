@@ -12,8 +12,10 @@
 //! [`Actor`](hemicycle_core::Actor)), a display name and an [`AccountRole`]: a clerk, a
 //! presiding officer, or a member, who acts as exactly one `MemberId`. A member has at most
 //! one account. The public needs no account. Accounts are kept by an [`AccountStore`]:
-//! [`MemoryAccountStore`] or [`SqliteAccountStore`] (tables `accounts` and
-//! `accounts_meta`, beside the journal's tables in the same file).
+//! [`MemoryAccountStore`], [`SqliteAccountStore`] (tables `accounts` and
+//! `accounts_meta`, beside the journal's tables in the same file) or
+//! [`PostgresAccountStore`] (tables `accounts` and `accounts_migrations`, in a database
+//! that several server nodes share); [`open_account_store`] picks one from a URL.
 //!
 //! # Signing in
 //!
@@ -101,11 +103,18 @@ pub mod contract;
 mod credential;
 mod limiter;
 mod memory;
+mod open;
+mod postgres;
 mod sign_in;
 mod sqlite;
 mod store;
 mod username;
 
+pub use crate::postgres::redact_url;
+pub use crate::postgres::{
+    PostgresAccountStore, PostgresError, APPLICATION_NAME, CONNECT_TIMEOUT_MS, LOCK_TIMEOUT_MS,
+    POSTGRES_FORMAT_VERSION, STATEMENT_TIMEOUT_MS, TCP_USER_TIMEOUT_MS,
+};
 pub use account::{Account, AccountInvalid, AccountRole, DISPLAY_NAME_LENGTH_MAX};
 pub use auth_session::{
     AuthSessionError, AuthSessionSettings, AuthSessionToken, AuthSessions, AUTH_SESSION_TOKEN_BYTES,
@@ -118,6 +127,7 @@ pub use credential::{
 };
 pub use limiter::{LoginLimiter, LoginLimiterSettings, RetryAfter};
 pub use memory::MemoryAccountStore;
+pub use open::open_account_store;
 pub use sign_in::{
     issue_member_login, sign_in_with_login_code, sign_in_with_password, IssuedLogin,
 };

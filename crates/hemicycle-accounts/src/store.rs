@@ -82,6 +82,10 @@ pub enum AccountError {
         operation: &'static str,
         source: rusqlite::Error,
     },
+    #[error(transparent)]
+    Postgres(#[from] crate::postgres::PostgresError),
+    #[error("unsupported account database URL {url:?}: {reason}")]
+    UnsupportedUrl { url: String, reason: &'static str },
     #[error("the account database holds an unreadable row: {reason}")]
     Corrupt { reason: String },
     #[error(
