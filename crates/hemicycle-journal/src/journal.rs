@@ -75,8 +75,9 @@ pub enum JournalError {
 
 impl JournalError {
     /// Whether this is an append conflict: another writer appended first.
-    /// The journal has already re-read the head, so the caller may rebuild
-    /// its batch and try again.
+    /// The journal's head is unchanged; the caller catches up with
+    /// [`Journal::catch_up`] (applying what the other writer recorded),
+    /// rebuilds its batch and tries again.
     pub fn is_conflict(&self) -> bool {
         matches!(self, JournalError::Storage(StorageError::Conflict { .. }))
     }
@@ -95,15 +96,15 @@ pub enum ReplayError<E> {
 
 /// The event journal over a storage backend.
 ///
-/// It keeps the head in memory between appends; the backend's conflict
-/// check keeps that safe when other writers share the store.
+/// It keeps in memory the head it has seen: the last event it appended or
+/// read by [`Journal::catch_up`]. The head only moves forward through those
+/// two, so a user folding events into a state always knows exactly which
+/// events its state holds. When other writers share the store, the
+/// backend's conflict check refuses an append built on a stale head.
 #[derive(Debug)]
 pub struct Journal<S: Storage> {
     storage: S,
     head: Option<Head>,
-    /// Set when an append failed in a way that leaves the stored head
-    /// unknown; the next append reads it again first.
-    head_is_stale: bool,
 }
 
 impl<S: Storage> Journal<S> {
@@ -113,11 +114,7 @@ impl<S: Storage> Journal<S> {
     /// [`verify`](crate::verify) for that.
     pub fn open(storage: S) -> Result<Journal<S>, JournalError> {
         let head = read_checked_head(&storage)?;
-        Ok(Journal {
-            storage,
-            head,
-            head_is_stale: false,
-        })
+        Ok(Journal { storage, head })
     }
 
     /// The last event as of opening or the last append by this journal.
@@ -141,6 +138,46 @@ impl<S: Storage> Journal<S> {
         &self.storage
     }
 
+    /// The storage backend, for its writers' lock. Appending through it
+    /// directly would leave this journal's head behind (the next append
+    /// would be refused as a conflict until [`Journal::catch_up`]).
+    pub fn storage_mut(&mut self) -> &mut S {
+        &mut self.storage
+    }
+
+    /// Visits, in order and with the chain checked, the events other
+    /// writers appended after this journal's head, moving the head past
+    /// each one visited. Returns how many were visited. On an error the
+    /// head stays after the last event visited successfully.
+    pub fn catch_up<E>(
+        &mut self,
+        mut visit: impl FnMut(&Envelope) -> Result<(), E>,
+    ) -> Result<u64, ReplayError<E>> {
+        let stored = self.storage.head().map_err(JournalError::from)?;
+        if stored.map(|head| head.sequence) <= self.head.map(|head| head.sequence) {
+            return Ok(0);
+        }
+        let from = self.head.map_or(1, |head| head.sequence + 1);
+        let mut visited = 0u64;
+        let mut last = None;
+        let result = (|| {
+            for envelope in self.events_from(from)? {
+                let envelope = envelope?;
+                visit(&envelope).map_err(ReplayError::Visitor)?;
+                last = Some(Head {
+                    sequence: envelope.sequence,
+                    hash: envelope.hash,
+                });
+                visited += 1;
+            }
+            Ok(())
+        })();
+        if let Some(last) = last {
+            self.head = Some(last);
+        }
+        result.map(|()| visited)
+    }
+
     /// Gives the storage backend back.
     pub fn into_storage(self) -> S {
         self.storage
@@ -151,8 +188,7 @@ impl<S: Storage> Journal<S> {
     /// Every event is validated first; if any is invalid, or the batch is
     /// over the limits, nothing is appended. On
     /// [`StorageError::Conflict`] (see [`JournalError::is_conflict`]) the
-    /// journal re-reads the head so the caller can retry. An empty batch
-    /// appends nothing.
+    /// caller catches up and retries. An empty batch appends nothing.
     pub fn append(&mut self, events: Vec<NewEvent>) -> Result<Vec<Envelope>, JournalError> {
         Ok(self.append_with(events, None)?.0)
     }
@@ -196,11 +232,6 @@ impl<S: Storage> Journal<S> {
                 max: MAX_BATCH_EVENTS,
             });
         }
-        if self.head_is_stale {
-            self.head = read_checked_head(&self.storage)?;
-            self.head_is_stale = false;
-        }
-
         let (mut next_sequence, mut previous_hash) = match self.head {
             None => (Some(1), Hash::ZERO),
             Some(head) => (head.sequence.checked_add(1), head.hash),
@@ -261,17 +292,9 @@ impl<S: Storage> Journal<S> {
                 }
                 Ok((envelopes, checkpoint))
             }
-            Err(error) => {
-                // After a conflict or a failed write the stored head may
-                // differ from ours; read it again now if possible, and
-                // otherwise before the next append.
-                self.head_is_stale = true;
-                if let Ok(head) = read_checked_head(&self.storage) {
-                    self.head = head;
-                    self.head_is_stale = false;
-                }
-                Err(error.into())
-            }
+            // The head stays where it was: on a conflict the other writer's
+            // events must be caught up (and folded) before appending again.
+            Err(error) => Err(error.into()),
         }
     }
 

@@ -266,10 +266,9 @@ pub async fn run_command(
                 .unwrap_or_default(),
         })
         .collect::<Vec<_>>();
-    let sequence = events.last().map_or_else(
-        || shared.read_chamber(|chamber| chamber.journal().len()),
-        |event| event.sequence,
-    );
+    let sequence = events
+        .last()
+        .map_or_else(|| shared.journal_length(), |event| event.sequence);
     Ok(Json(CommandAccepted {
         command: command_name,
         sequence,
@@ -626,11 +625,9 @@ pub async fn journal(
             "limit must be between 1 and {MAX_JOURNAL_PAGE}"
         )));
     }
-    let shared_for_read = shared.clone();
-    tokio::task::spawn_blocking(move || {
-        shared_for_read.read_chamber(|chamber| {
-            let journal = chamber.journal();
-            let length = journal.len();
+    let length = shared.journal_length();
+    shared
+        .read_journal(move |journal| {
             let mut entries = Vec::new();
             let iterator = journal
                 .events_from(from)
@@ -638,6 +635,9 @@ pub async fn journal(
             for envelope in iterator.take(usize::try_from(limit).unwrap_or(usize::MAX)) {
                 let envelope = envelope
                     .map_err(|error| ApiError::internal(format!("reading the journal: {error}")))?;
+                if envelope.sequence > length {
+                    break;
+                }
                 let payload: Value =
                     serde_json::from_slice(&envelope.payload).unwrap_or(Value::Null);
                 entries.push(json!({
@@ -660,7 +660,5 @@ pub async fn journal(
                 "next_from": next,
             })))
         })
-    })
-    .await
-    .map_err(|error| ApiError::internal(format!("reading the journal: {error}")))?
+        .await?
 }

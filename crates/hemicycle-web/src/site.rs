@@ -137,7 +137,7 @@ async fn record_sitting(
     Path(id): Path<String>,
 ) -> Response {
     let context = context(&shared, &account);
-    let checkpoint = crate::transparency::latest_note(&shared);
+    let checkpoint = crate::transparency::latest_note(&shared).await;
     let rendered = SittingId::new(&id).ok().and_then(|id| {
         shared.read(|state| pages::record_sitting(state, &context, &id, checkpoint.as_deref()))
     });

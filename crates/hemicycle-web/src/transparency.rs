@@ -39,12 +39,10 @@ async fn read_log<T: Send + 'static>(
     shared: AppState,
     read: impl FnOnce(&dyn hemicycle_journal::Storage) -> Result<T, LogError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        shared.read_chamber(|chamber| read(&**chamber.journal().storage()))
-    })
-    .await
-    .map_err(|error| ApiError::internal(error.to_string()))?
-    .map_err(log_error)
+    shared
+        .read_journal(move |journal| read(&**journal.storage()))
+        .await?
+        .map_err(log_error)
 }
 
 pub async fn checkpoint(AxumState(shared): AxumState<AppState>) -> Result<Response, ApiError> {
@@ -58,7 +56,7 @@ pub async fn checkpoint(AxumState(shared): AxumState<AppState>) -> Result<Respon
 
 pub async fn verifier_key(AxumState(shared): AxumState<AppState>) -> Result<Response, ApiError> {
     let key = shared
-        .read_chamber(|chamber| chamber.verifier_key())
+        .verifier_key()
         .ok_or_else(|| ApiError::not_found("this server holds no checkpoint signing key"))?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -189,10 +187,9 @@ pub async fn receipt(
 }
 
 /// The latest signed checkpoint's note, if there is one (for the record pages).
-pub fn latest_note(shared: &AppState) -> Option<String> {
-    shared.read_chamber(|chamber| {
-        log::latest_checkpoint(&**chamber.journal().storage())
-            .ok()
-            .map(|checkpoint| checkpoint.note)
-    })
+pub async fn latest_note(shared: &AppState) -> Option<String> {
+    read_log(shared.clone(), log::latest_checkpoint)
+        .await
+        .ok()
+        .map(|checkpoint| checkpoint.note)
 }
