@@ -3,6 +3,7 @@
 //! (the only place that does), does the file I/O, and prints.
 
 mod analyze;
+mod bench;
 mod interop;
 mod log;
 mod serve;
@@ -41,6 +42,8 @@ struct Cli {
 enum Subcommands {
     /// Serve the chamber: the gallery, the consoles, the record and the JSON API.
     Serve(serve::ServeArgs),
+    /// Load-test a server: N members sign in and vote at once while M viewers watch live.
+    Bench(bench::BenchArgs),
     /// Manage the accounts that sign in to the server.
     #[command(subcommand)]
     Account(serve::AccountCommand),
@@ -292,6 +295,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Subcommands::Analyze(command) => analyze::run(command),
         Subcommands::Serve(arguments) => serve::serve(arguments),
+        Subcommands::Bench(arguments) => bench::bench(arguments),
         Subcommands::Account(command) => serve::account(command),
         Subcommands::Log { command } => log::run(command),
         Subcommands::Import(command) => interop::import(command),

@@ -45,6 +45,20 @@ pub struct ServeArgs {
     /// The checkpoint signing key; default: beside the journal.
     #[arg(long)]
     key: Option<PathBuf>,
+    /// The Argon2id cost of the passwords and PINs the server hashes (accounts it
+    /// creates, member logins it issues). `fast` is for benchmarks and tests only:
+    /// it makes a stolen hash almost free to guess.
+    #[arg(long, value_enum, default_value_t = Argon2CostChoice::Recommended)]
+    argon2_cost: Argon2CostChoice,
+}
+
+/// The Argon2id costs `serve --argon2-cost` offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Argon2CostChoice {
+    /// OWASP's recommended minimum.
+    Recommended,
+    /// The smallest cost Argon2 accepts: for benchmarks and tests only.
+    Fast,
 }
 
 #[derive(Subcommand)]
@@ -286,9 +300,17 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.listen));
+    let argon2_cost = match args.argon2_cost {
+        Argon2CostChoice::Recommended => Argon2Cost::RECOMMENDED,
+        Argon2CostChoice::Fast => {
+            eprintln!("warning: --argon2-cost fast: new passwords and PINs are hashed almost for free; for benchmarks and tests only");
+            Argon2Cost::FAST_FOR_TESTS
+        }
+    };
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
         public_url: public_url.clone(),
+        argon2_cost,
         ..ServerConfig::default()
     };
     let hasher = CredentialHasher::new(config.argon2_cost)?;
