@@ -25,7 +25,7 @@ use tokio::sync::{broadcast, oneshot};
 
 use crate::demo::DemoScript;
 use crate::error::ApiError;
-use crate::live::{snapshot, LiveSnapshot, LiveUpdate};
+use crate::live::{snapshot, LiveSnapshot};
 
 /// How many live messages wait for a slow subscriber before it is told to
 /// start again from a fresh snapshot. The chamber never waits for a viewer.
@@ -86,21 +86,45 @@ impl Default for ServerConfig {
     }
 }
 
-/// A message on the live stream.
+/// A message on the live stream, serialized once for every subscriber.
 #[derive(Debug, Clone)]
 pub enum LiveMessage {
-    Update(Arc<LiveUpdate>),
+    Update {
+        /// The journal sequence the update brings a page to.
+        sequence: u64,
+        /// The [`LiveUpdate`] as JSON.
+        json: Arc<str>,
+    },
+}
+
+/// The latest snapshot, with its JSON (sent to each new subscriber as is).
+#[derive(Debug, Clone)]
+pub struct PublishedSnapshot {
+    pub snapshot: Arc<LiveSnapshot>,
+    pub json: Arc<str>,
+}
+
+impl PublishedSnapshot {
+    fn new(snapshot: LiveSnapshot) -> PublishedSnapshot {
+        let json = serde_json::to_string(&snapshot)
+            .expect("a live snapshot is plain data and serializes")
+            .into();
+        PublishedSnapshot {
+            snapshot: Arc::new(snapshot),
+            json,
+        }
+    }
 }
 
 pub struct LiveHub {
     sender: broadcast::Sender<LiveMessage>,
-    latest: RwLock<Arc<LiveSnapshot>>,
+    latest: RwLock<PublishedSnapshot>,
     subscribers: AtomicUsize,
     max_subscribers: usize,
 }
 
 impl LiveHub {
-    fn latest(&self) -> Arc<LiveSnapshot> {
+    fn latest(&self) -> PublishedSnapshot {
         self.latest
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -110,16 +134,24 @@ impl LiveHub {
     /// Publishes what changed since the last publication. Only the
     /// committer calls it, so updates go out in journal order.
     fn publish(&self, committed: &CommittedState) {
-        let now = Arc::new(committed.read(snapshot));
-        let mut latest = self
+        let now = PublishedSnapshot::new(committed.read(snapshot));
+        let update = now.snapshot.changes_since(&self.latest().snapshot);
+        // Replace the snapshot before sending, so a subscriber that lags
+        // behind this update is resynchronised with a snapshot holding it.
+        *self
             .latest
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(update) = now.changes_since(&latest) {
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = now;
+        if let Some(update) = update {
+            let json = serde_json::to_string(&update)
+                .expect("a live update is plain data and serializes")
+                .into();
             // No subscriber is not an error: nobody is watching.
-            let _ = self.sender.send(LiveMessage::Update(Arc::new(update)));
+            let _ = self.sender.send(LiveMessage::Update {
+                sequence: update.sequence,
+                json,
+            });
         }
-        *latest = now;
     }
 }
 
@@ -127,13 +159,13 @@ impl LiveHub {
 pub struct LiveSubscription {
     pub receiver: broadcast::Receiver<LiveMessage>,
     pub closing: tokio::sync::watch::Receiver<bool>,
-    pub snapshot: Arc<LiveSnapshot>,
+    pub snapshot: PublishedSnapshot,
     hub: Arc<LiveHub>,
 }
 
 impl LiveSubscription {
     /// The latest snapshot, for a subscriber that fell behind.
-    pub fn latest(&self) -> Arc<LiveSnapshot> {
+    pub fn latest(&self) -> PublishedSnapshot {
         self.hub.latest()
     }
 }
@@ -239,7 +271,7 @@ impl Shared {
         config: ServerConfig,
     ) -> Result<AppState, StartError> {
         let committed = chamber.committed();
-        let first = Arc::new(committed.read(snapshot));
+        let first = PublishedSnapshot::new(committed.read(snapshot));
         let (sender, _) = broadcast::channel(LIVE_QUEUE_MESSAGES);
         let live = Arc::new(LiveHub {
             sender,
@@ -406,7 +438,12 @@ impl Shared {
     }
 
     pub fn latest_snapshot(&self) -> Arc<LiveSnapshot> {
-        self.live.latest()
+        self.live.latest().snapshot
+    }
+
+    /// The latest snapshot as JSON.
+    pub fn latest_snapshot_json(&self) -> Arc<str> {
+        self.live.latest().json
     }
 
     /// Takes a place on the live stream, or refuses when all are taken.
@@ -428,7 +465,7 @@ impl Shared {
         Ok(LiveSubscription {
             receiver,
             closing: self.closing(),
-            snapshot: self.latest_snapshot(),
+            snapshot: self.live.latest(),
             hub: self.live.clone(),
         })
     }

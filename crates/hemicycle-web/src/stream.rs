@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::live::LiveSnapshot;
-use crate::server::{AppState, LiveMessage, LiveSubscription};
+use axum::http::header;
+
+use crate::server::{AppState, LiveMessage, LiveSubscription, PublishedSnapshot};
 
 /// Sent as an SSE comment when nothing else was, so proxies keep the connection.
 const KEEP_ALIVE_SECONDS: u64 = 15;
@@ -30,16 +31,19 @@ pub async fn live(AxumState(shared): AxumState<AppState>) -> Response {
     }
 }
 
-pub async fn live_snapshot(AxumState(shared): AxumState<AppState>) -> axum::Json<LiveSnapshot> {
-    axum::Json(LiveSnapshot::clone(&shared.latest_snapshot()))
+pub async fn live_snapshot(AxumState(shared): AxumState<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        shared.latest_snapshot_json().to_string(),
+    )
+        .into_response()
 }
 
-fn snapshot_event(snapshot: &LiveSnapshot) -> Event {
+fn snapshot_event(published: &PublishedSnapshot) -> Event {
     Event::default()
         .event("snapshot")
-        .id(snapshot.sequence.to_string())
-        .json_data(snapshot)
-        .unwrap_or_else(|_| Event::default().event("resync").data("{}"))
+        .id(published.snapshot.sequence.to_string())
+        .data(&*published.json)
 }
 
 enum Phase {
@@ -51,7 +55,7 @@ fn events(subscription: LiveSubscription) -> impl Stream<Item = Result<Event, In
     stream::unfold(Phase::Start(subscription), |phase| async move {
         match phase {
             Phase::Start(subscription) => {
-                let sequence = subscription.snapshot.sequence;
+                let sequence = subscription.snapshot.snapshot.sequence;
                 let event = snapshot_event(&subscription.snapshot);
                 Some((Ok(event), Phase::Running(subscription, sequence)))
             }
@@ -64,22 +68,20 @@ fn events(subscription: LiveSubscription) -> impl Stream<Item = Result<Event, In
                     _ = subscription.closing.changed() => return None,
                 };
                 match received {
-                    Ok(LiveMessage::Update(update)) => {
+                    Ok(LiveMessage::Update { sequence, json }) => {
                         // Updates the subscriber's snapshot already holds are skipped.
-                        if update.sequence <= sent_up_to {
+                        if sequence <= sent_up_to {
                             continue;
                         }
                         let event = Event::default()
                             .event("update")
-                            .id(update.sequence.to_string())
-                            .json_data(&*update)
-                            .unwrap_or_else(|_| Event::default().event("resync").data("{}"));
-                        let sequence = update.sequence;
+                            .id(sequence.to_string())
+                            .data(&*json);
                         return Some((Ok(event), Phase::Running(subscription, sequence)));
                     }
                     Err(RecvError::Lagged(_)) => {
                         let latest = subscription.latest();
-                        let sequence = latest.sequence;
+                        let sequence = latest.snapshot.sequence;
                         let event = snapshot_event(&latest);
                         return Some((Ok(event), Phase::Running(subscription, sequence)));
                     }
