@@ -121,22 +121,23 @@ const COLUMNS: &str = "username, display_name, role, member_id, password_hash, p
 
 /// Why the PostgreSQL account store failed; carried by [`AccountError::Postgres`].
 ///
-/// URLs in these messages have their password replaced by `***`.
+/// Each message spells out the whole cause (a `postgres::Error` alone says only "db
+/// error"), so the error it came from is kept in `error`, for its SQLSTATE, rather than
+/// offered again as the source. URLs in these messages have their password replaced by
+/// `***`.
 #[derive(Debug, thiserror::Error)]
 pub enum PostgresError {
     #[error("invalid PostgreSQL URL {url}: {reason}")]
     InvalidUrl {
         url: String,
         reason: String,
-        #[source]
-        source: ::postgres::Error,
+        error: ::postgres::Error,
     },
     #[error("cannot connect to the account database at {url}: {reason}")]
     Connect {
         url: String,
         reason: String,
-        #[source]
-        source: ::postgres::Error,
+        error: ::postgres::Error,
     },
     #[error(
         "lost the connection to the account database while {operation} \
@@ -145,20 +146,18 @@ pub enum PostgresError {
     ConnectionLost {
         operation: &'static str,
         reason: String,
-        #[source]
-        source: ::postgres::Error,
+        error: ::postgres::Error,
     },
     #[error("account database error while {operation}: {reason}")]
     Query {
         operation: &'static str,
         reason: String,
-        #[source]
-        source: ::postgres::Error,
+        error: ::postgres::Error,
     },
-    #[error("cannot start a thread to reach the account database while {operation}: {source}")]
+    #[error("cannot start a thread to reach the account database while {operation}: {error}")]
     Thread {
         operation: &'static str,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -193,10 +192,10 @@ impl PostgresAccountStore {
         let display_url = redact_url(url);
         let mut config: Config =
             url.parse()
-                .map_err(|source: ::postgres::Error| PostgresError::InvalidUrl {
+                .map_err(|error: ::postgres::Error| PostgresError::InvalidUrl {
                     url: display_url.clone(),
-                    reason: describe(&source),
-                    source,
+                    reason: describe(&error),
+                    error,
                 })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_millis(CONNECT_TIMEOUT_MS));
@@ -230,10 +229,10 @@ impl PostgresAccountStore {
         let mut client = self
             .config
             .connect(NoTls)
-            .map_err(|source| PostgresError::Connect {
+            .map_err(|error| PostgresError::Connect {
                 url: self.display_url.clone(),
-                reason: describe(&source),
-                source,
+                reason: describe(&error),
+                error,
             })?;
         // Limits for every statement of the session: a stuck query or a writer holding
         // the lock fails the call instead of hanging the server.
@@ -382,7 +381,7 @@ fn off_runtime<T: Send>(
         let handle = std::thread::Builder::new()
             .name("hemicycle-accounts".to_owned())
             .spawn_scoped(scope, body)
-            .map_err(|source| PostgresError::Thread { operation, source })?;
+            .map_err(|error| PostgresError::Thread { operation, error })?;
         // A panic in `body` is the caller's to see, as if it had run here.
         handle
             .join()
@@ -493,22 +492,22 @@ fn connection_is_lost(error: &::postgres::Error) -> bool {
 }
 
 fn failed(operation: &'static str) -> impl Fn(::postgres::Error) -> AccountError {
-    move |source| {
-        let reason = describe(&source);
-        let error = if connection_is_lost(&source) {
+    move |error| {
+        let reason = describe(&error);
+        let failure = if connection_is_lost(&error) {
             PostgresError::ConnectionLost {
                 operation,
                 reason,
-                source,
+                error,
             }
         } else {
             PostgresError::Query {
                 operation,
                 reason,
-                source,
+                error,
             }
         };
-        AccountError::Postgres(error)
+        AccountError::Postgres(failure)
     }
 }
 

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand};
 use hemicycle_accounts::{
-    AccountRole, AccountStore, Argon2Cost, CredentialHasher, SqliteAccountStore, Username,
+    open_account_store, redact_url, AccountRole, AccountStore, Argon2Cost, CredentialHasher,
+    Username,
 };
 use hemicycle_core::ids::MemberId;
 use hemicycle_engine::Chamber;
@@ -92,19 +93,20 @@ pub enum AccountCommand {
     },
 }
 
-fn account_store(database: &str) -> Result<SqliteAccountStore> {
-    let Some(path) = sqlite_path(database) else {
-        bail!("accounts are kept beside a SQLite journal; {database} is not sqlite://FILE");
-    };
-    // The accounts live in the journal's file, which the journal must have made first.
-    if !path.exists() {
-        bail!(
-            "no journal at {} (create one with `hemicycle init` first)",
-            path.display()
-        );
+/// The accounts kept in the journal's database (the same URL).
+fn account_store(database: &str) -> Result<Box<dyn AccountStore>> {
+    // In SQLite the accounts live in the journal's file, which the journal must have
+    // made first.
+    if let Some(path) = sqlite_path(database) {
+        if !path.exists() {
+            bail!(
+                "no journal at {} (create one with `hemicycle init` first)",
+                path.display()
+            );
+        }
     }
-    SqliteAccountStore::open(path)
-        .with_context(|| format!("opening the accounts in {}", path.display()))
+    open_account_store(database)
+        .with_context(|| format!("opening the accounts in {}", redact_url(database)))
 }
 
 fn now_ms() -> u64 {
@@ -169,7 +171,7 @@ pub fn account(command: AccountCommand) -> Result<()> {
             let mut store = account_store(&database)?;
             let hasher = CredentialHasher::new(Argon2Cost::RECOMMENDED)?;
             let issued =
-                hemicycle_web::auth::issue_login(&mut store, &hasher, &member, &name, now_ms())
+                hemicycle_web::auth::issue_login(&mut *store, &hasher, &member, &name, now_ms())
                     .map_err(|error| anyhow::anyhow!(error.message))?;
             println!(
                 "{name}: {}/sign-in#code={}  PIN {}",
@@ -205,7 +207,7 @@ type DemoParts = (
     Chamber<Box<dyn Storage>>,
     hemicycle_web::demo::DemoScript,
     DemoAccounts,
-    SqliteAccountStore,
+    Box<dyn AccountStore>,
 );
 
 fn demo_chamber(directory: &Path, hasher: &CredentialHasher) -> Result<DemoParts> {
@@ -218,8 +220,7 @@ fn demo_chamber(directory: &Path, hasher: &CredentialHasher) -> Result<DemoParts
     let mut chamber =
         Chamber::open(open_storage(&database)?).context("opening the demo journal")?;
     // The journal first: it refuses a file that already holds other tables.
-    let mut store = SqliteAccountStore::open(directory.join("demo.db"))
-        .context("opening the demo's accounts")?;
+    let mut store = open_account_store(&database).context("opening the demo's accounts")?;
     let signer = log::create_key(
         &directory.join("demo.key"),
         &log::log_name(&scenario.chamber.name),
@@ -266,7 +267,7 @@ fn demo_chamber(directory: &Path, hasher: &CredentialHasher) -> Result<DemoParts
             .find(|member| member.current_bloc() == Some(bloc))
         {
             let issued = hemicycle_web::auth::issue_login(
-                &mut store,
+                &mut *store,
                 hasher,
                 &member.id,
                 &member.name,
@@ -324,7 +325,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         Some(directory) => {
             let (chamber, script, accounts, store) = demo_chamber(directory.path(), &hasher)?;
             (
-                Shared::new(chamber, Box::new(store), Some(script), config),
+                Shared::new(chamber, store, Some(script), config),
                 Some(accounts),
             )
         }
@@ -346,7 +347,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                     args.database
                 );
             }
-            (Shared::new(chamber, Box::new(store), None, config), None)
+            (Shared::new(chamber, store, None, config), None)
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
