@@ -255,6 +255,32 @@ fn re_importing_an_export_into_its_own_journal_changes_nothing() {
     assert!(plan.is_empty(), "{:?}", plan.origins);
 }
 
+/// Found by fuzzing (fuzz/fuzz_targets/popolo_import.rs): the export left out the seat
+/// of a member who had left their bloc, so importing it back departed the member.
+#[test]
+fn a_member_who_left_their_bloc_is_exported_still_sitting() {
+    let document = r#"{
+      "organizations": [
+        {"id": "chamber", "name": "Assembly", "classification": "legislature", "seats": 10},
+        {"id": "party/a", "name": "Party A", "classification": "party"}
+      ],
+      "persons": [{"id": "p1", "name": "One"}],
+      "memberships": [
+        {"person_id": "p1", "organization_id": "chamber", "on_behalf_of_id": "party/a",
+         "start_date": "2020-01-01", "end_date": "2021-06-30"},
+        {"person_id": "p1", "organization_id": "chamber", "start_date": "2021-07-01"}
+      ]
+    }"#;
+    let mut chamber = common::empty_chamber();
+    let first = plan(chamber.state(), document.as_bytes(), Some("iraq")).expect("plan");
+    run(&mut chamber, &first);
+    let member = chamber.state().members.values().next().expect("a member");
+    assert!(member.is_sitting() && member.current_bloc().is_none());
+    let bytes = export_popolo(chamber.state()).expect("export");
+    let again = plan(chamber.state(), &bytes, None).expect("plan");
+    assert!(again.is_empty(), "{:?}", again.origins);
+}
+
 fn error_of(document: &str) -> String {
     let state = State::new();
     match plan(&state, document.as_bytes(), Some("iraq")) {

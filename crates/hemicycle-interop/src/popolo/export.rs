@@ -635,6 +635,21 @@ fn document(state: &State) -> Result<Document, ExportError> {
                     .map(|until| until.format("%Y-%m-%d").to_string()),
             });
         }
+        // A member still sitting whose last bloc membership has ended sits without a
+        // bloc from that day; without this seat an import would read a departure.
+        let bloc_left_on = member.memberships.last().and_then(|period| period.until);
+        if let (true, Some(left_on)) = (member.is_sitting(), bloc_left_on) {
+            memberships.push(Membership {
+                person_id: Some(person_id.clone()),
+                member: None,
+                organization_id: ids.chamber.clone(),
+                on_behalf_of_id: None,
+                role: "member",
+                area: area(),
+                start_date: Some(left_on.format("%Y-%m-%d").to_string()),
+                end_date: None,
+            });
+        }
     }
     let mut events = Vec::new();
     for occasion in state.occasions.values() {
