@@ -531,6 +531,10 @@ impl State {
                 self.acting_for(&context.actor, member)?;
                 let record = self.sitting(sitting)?;
                 self.member_exists(member)?;
+                // A closed sitting's attendance is part of its record: final, as for check-in.
+                if record.status == SittingStatus::Closed {
+                    return Err(conflict(format!("sitting {sitting} is closed")));
+                }
                 if !record.is_present(member) {
                     return Err(conflict(format!(
                         "member {member} is not checked in at sitting {sitting}"
