@@ -30,6 +30,7 @@ use hemicycle_log::{leaf_hash, Frontier, Subtree, TreeHash};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+use crate::fault::{ConnectionFaults, FaultInjector, FaultPoint};
 use crate::hash::Hash;
 use crate::limits::MAX_READ_BYTES;
 use crate::storage::{
@@ -104,6 +105,8 @@ pub struct SqliteStorage {
     connection: Connection,
     /// The file, for opening readers on it; `None` in memory.
     path: Option<PathBuf>,
+    /// Inert unless a test arms it (see [`crate::fault`]).
+    faults: ConnectionFaults,
 }
 
 impl SqliteStorage {
@@ -151,7 +154,14 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             connection,
             path: None,
+            faults: ConnectionFaults::default(),
         })
+    }
+
+    /// This handle's fault injector (see [`crate::fault`]); readers opened
+    /// from it have their own.
+    pub fn fault_injector(&self) -> FaultInjector {
+        self.faults.injector().clone()
     }
 }
 
@@ -277,7 +287,7 @@ fn migrate_from_version_1(transaction: &Transaction<'_>) -> Result<(), StorageEr
                     ),
                 });
             }
-            insert_tree_hashes(transaction, &mut frontier, record)?;
+            insert_tree_hashes(transaction, &mut frontier, record, None)?;
         }
     }
     transaction
@@ -294,6 +304,7 @@ fn insert_tree_hashes(
     transaction: &Transaction<'_>,
     frontier: &mut Frontier,
     record: &StoredRecord,
+    faults: Option<&FaultInjector>,
 ) -> Result<(), StorageError> {
     let completed = frontier
         .push(leaf_hash(&record.canonical_bytes))
@@ -304,6 +315,9 @@ fn insert_tree_hashes(
         .prepare_cached("INSERT INTO tree_hashes (level, node_index, hash) VALUES (?1, ?2, ?3)")
         .map_err(backend("storing the Merkle tree"))?;
     for (subtree, hash) in completed {
+        if let Some(faults) = faults {
+            faults.check(FaultPoint::Write, "storing the Merkle tree")?;
+        }
         insert
             .execute(params![
                 subtree.level,
@@ -433,6 +447,9 @@ impl Storage for SqliteStorage {
     }
 
     fn head(&self) -> Result<Option<Head>, StorageError> {
+        self.faults
+            .injector()
+            .check(FaultPoint::Read, "reading the head")?;
         let mut statement = self
             .connection
             .prepare_cached("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
@@ -469,6 +486,8 @@ impl Storage for SqliteStorage {
             let last_sequence = first.sequence.checked_add(records.len() as u64 - 1);
             to_column(last_sequence.unwrap_or(u64::MAX))?;
         }
+        self.faults.sync_disk_limit(&self.connection)?;
+        let faults = self.faults.injector();
         // IMMEDIATE takes the write lock before reading the head, so the
         // check below and the inserts are one atomic step even with other
         // processes writing to the same file.
@@ -476,6 +495,7 @@ impl Storage for SqliteStorage {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend("starting an append"))?;
+        faults.check(FaultPoint::Read, "reading the head")?;
         let stored_last: Option<i64> = transaction
             .query_row("SELECT max(sequence) FROM events", [], |row| row.get(0))
             .map_err(backend("reading the head"))?;
@@ -493,6 +513,7 @@ impl Storage for SqliteStorage {
             }
         }
         let stored_count = expected - 1;
+        faults.check(FaultPoint::Read, "reading the Merkle tree")?;
         let mut frontier = Frontier::from_hashes(
             stored_count,
             lookup_subtrees(&transaction, &Frontier::pieces(stored_count))?,
@@ -508,6 +529,7 @@ impl Storage for SqliteStorage {
                 )
                 .map_err(backend("appending events"))?;
             for record in records {
+                faults.check(FaultPoint::Write, "appending events")?;
                 insert
                     .execute(params![
                         to_column(record.sequence)?,
@@ -515,7 +537,7 @@ impl Storage for SqliteStorage {
                         record.hash.as_bytes().as_slice()
                     ])
                     .map_err(backend("appending events"))?;
-                insert_tree_hashes(&transaction, &mut frontier, record)?;
+                insert_tree_hashes(&transaction, &mut frontier, record, Some(faults))?;
             }
         }
         if let Some(checkpoint) = checkpoint {
@@ -530,6 +552,7 @@ impl Storage for SqliteStorage {
                     tree_size: checkpoint.tree_size,
                 });
             }
+            faults.check(FaultPoint::Read, "reading checkpoints")?;
             let latest: Option<i64> = transaction
                 .query_row("SELECT max(tree_size) FROM checkpoints", [], |row| {
                     row.get(0)
@@ -544,6 +567,7 @@ impl Storage for SqliteStorage {
                     });
                 }
             }
+            faults.check(FaultPoint::Write, "storing a checkpoint")?;
             transaction
                 .execute(
                     "INSERT INTO checkpoints (tree_size, root_hash, note) VALUES (?1, ?2, ?3)",
@@ -555,6 +579,8 @@ impl Storage for SqliteStorage {
                 )
                 .map_err(backend("storing a checkpoint"))?;
         }
+        // Where the log reaches the disk: a failure here rolls back.
+        faults.check(FaultPoint::Commit, "committing an append")?;
         transaction
             .commit()
             .map_err(backend("committing an append"))
@@ -562,10 +588,16 @@ impl Storage for SqliteStorage {
 
     fn read(&self, from_sequence: u64, limit: usize) -> Result<Vec<StoredRecord>, StorageError> {
         check_read_limit(limit)?;
+        self.faults
+            .injector()
+            .check(FaultPoint::Read, "reading events")?;
         read_records(&self.connection, from_sequence, limit)
     }
 
     fn len(&self) -> Result<u64, StorageError> {
+        self.faults
+            .injector()
+            .check(FaultPoint::Read, "counting events")?;
         let count: i64 = self
             .connection
             .query_row("SELECT count(*) FROM events", [], |row| row.get(0))
@@ -575,6 +607,9 @@ impl Storage for SqliteStorage {
     }
 
     fn subtree_hashes(&self, subtrees: &[Subtree]) -> Result<Vec<TreeHash>, StorageError> {
+        self.faults
+            .injector()
+            .check(FaultPoint::Read, "reading the Merkle tree")?;
         check_subtree_read(subtrees, stored_event_count(&self.connection)?)?;
         lookup_subtrees(&self.connection, subtrees)
     }
@@ -585,6 +620,9 @@ impl Storage for SqliteStorage {
         limit: usize,
     ) -> Result<Vec<StoredCheckpoint>, StorageError> {
         check_read_limit(limit)?;
+        self.faults
+            .injector()
+            .check(FaultPoint::Read, "reading checkpoints")?;
         let Ok(from) = i64::try_from(from_tree_size) else {
             return Ok(Vec::new());
         };
@@ -606,6 +644,9 @@ impl Storage for SqliteStorage {
     }
 
     fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StorageError> {
+        self.faults
+            .injector()
+            .check(FaultPoint::Read, "reading checkpoints")?;
         let mut statement = self
             .connection
             .prepare_cached(
