@@ -89,17 +89,27 @@
 //!
 //! # Storage
 //!
-//! Backends implement [`Storage`], one module each ([`sqlite`] today), and
-//! store [`StoredRecord`]s: the sequence, the canonical bytes and the hash.
-//! [`open`] picks a backend from a URL (`sqlite://PATH`, `sqlite::memory:`).
+//! Backends implement [`Storage`], one module each ([`sqlite`] and
+//! [`postgres`]), and store [`StoredRecord`]s: the sequence, the canonical
+//! bytes and the hash, with the Merkle tree's subtrees and the checkpoints.
+//! [`open`] picks a backend from a URL (`sqlite://PATH`, `sqlite::memory:`,
+//! `postgres://USER@HOST/DATABASE`; see [`StorageUrl`]). Both backends keep
+//! the same tree, so the same events give the same roots and proofs.
+//!
+//! The PostgreSQL backend lets several nodes share one journal: appends
+//! racing for a sequence number are settled by its primary key (one wins,
+//! the others get [`StorageError::Conflict`]), a writers' lock lets them
+//! take turns, and each append notifies listeners
+//! ([`Storage::open_change_listener`]). Its client is synchronous: call it
+//! from threads, never from inside an async task.
 
 mod chain;
 mod event;
-pub mod fault;
 mod hash;
 mod journal;
 mod json;
 pub mod log;
+pub mod postgres;
 pub mod sqlite;
 mod storage;
 mod timestamp;

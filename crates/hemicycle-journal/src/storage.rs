@@ -20,6 +20,7 @@ use crate::limits::{
     MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_CANONICAL_BYTES, MAX_CHECKPOINT_NOTE_BYTES,
     MAX_READ_RECORDS, MAX_SUBTREES_PER_READ,
 };
+use crate::postgres::{PostgresStorage, PostgresUrl};
 use crate::sqlite::SqliteStorage;
 
 /// One event exactly as stored: the sequence column, the canonical bytes and
@@ -140,7 +141,10 @@ pub enum StorageError {
         reason: String,
     },
     /// The URL names a backend this build does not have.
-    #[error("unsupported storage backend {scheme:?}: this build supports only sqlite (sqlite://PATH or sqlite::memory:)")]
+    #[error(
+        "unsupported storage backend {scheme:?}: this build supports sqlite (sqlite://PATH or sqlite::memory:) \
+         and postgres (postgres://USER@HOST/DATABASE or postgresql://USER@HOST/DATABASE)"
+    )]
     UnsupportedBackend {
         /// The URL's scheme, e.g. `postgres`.
         scheme: String,
@@ -538,16 +542,28 @@ pub(crate) fn check_read_limit(limit: usize) -> Result<(), StorageError> {
 /// - `sqlite://PATH`: a SQLite file; `sqlite://journal.db` and
 ///   `sqlite://data/journal.db` are relative to the working directory,
 ///   `sqlite:///srv/journal.db` is absolute (three slashes);
-/// - `sqlite::memory:`: a private in-memory SQLite database (tests).
+/// - `sqlite::memory:`: a private in-memory SQLite database (tests);
+/// - `postgres://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE[?PARAMETERS]` or the
+///   same with `postgresql://`: a PostgreSQL database (which must exist),
+///   handed to the `postgres` crate as a connection string, parameters
+///   included: `?options=-csearch_path%3Dchamber` keeps the journal's tables
+///   in the schema `chamber`, `?connect_timeout=5` sets a connect timeout in
+///   seconds. See [`PostgresStorage`](crate::postgres::PostgresStorage).
 ///
-/// Query strings and fragments (`?`, `#`) are refused rather than silently
-/// becoming part of a file name.
+/// For SQLite, query strings and fragments (`?`, `#`) are refused rather
+/// than silently becoming part of a file name. Other schemes are refused
+/// with [`StorageError::UnsupportedBackend`].
+///
+/// `Display` (and `Debug`) never show a PostgreSQL password: it is replaced
+/// by `***`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageUrl {
     /// A SQLite database file.
     SqliteFile(PathBuf),
     /// A private in-memory SQLite database.
     SqliteMemory,
+    /// A PostgreSQL database.
+    Postgres(PostgresUrl),
 }
 
 impl StorageUrl {
@@ -571,6 +587,9 @@ impl StorageUrl {
         }
         match url.split_once(':') {
             Some(("sqlite", _)) => Err(invalid("expected sqlite://PATH or sqlite::memory:")),
+            Some(("postgres" | "postgresql", _)) => {
+                Ok(StorageUrl::Postgres(PostgresUrl::parse(url)?))
+            }
             Some((scheme, _)) if is_scheme(scheme) => Err(StorageError::UnsupportedBackend {
                 scheme: scheme.to_owned(),
             }),
@@ -583,6 +602,7 @@ impl StorageUrl {
         Ok(match self {
             StorageUrl::SqliteFile(path) => Box::new(SqliteStorage::open(path)?),
             StorageUrl::SqliteMemory => Box::new(SqliteStorage::open_in_memory()?),
+            StorageUrl::Postgres(url) => Box::new(PostgresStorage::open(url)?),
         })
     }
 }
@@ -610,12 +630,14 @@ impl fmt::Display for StorageUrl {
         match self {
             StorageUrl::SqliteFile(path) => write!(formatter, "sqlite://{}", path.display()),
             StorageUrl::SqliteMemory => formatter.write_str("sqlite::memory:"),
+            StorageUrl::Postgres(url) => url.fmt(formatter),
         }
     }
 }
 
 /// Opens the storage named by `url` (see [`StorageUrl`]), creating it if
-/// absent. Other schemes, e.g. `postgres://`, are refused with
+/// absent (for PostgreSQL: the journal's tables, in an existing database).
+/// Other schemes, e.g. `mysql://`, are refused with
 /// [`StorageError::UnsupportedBackend`] naming the scheme.
 pub fn open(url: &str) -> Result<Box<dyn Storage>, StorageError> {
     StorageUrl::parse(url)?.open()
@@ -645,18 +667,51 @@ mod tests {
     }
 
     #[test]
-    fn refuses_other_schemes_by_name() {
-        for (url, scheme) in [
-            ("postgres://user@host/db", "postgres"),
-            ("postgresql://host/db", "postgresql"),
-            ("mysql://host/db", "mysql"),
+    fn parses_postgres_urls() {
+        for url in [
+            "postgres://user@host/db",
+            "postgresql://host:5433/db",
+            "postgres://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dhemicycle_x",
         ] {
+            let parsed = StorageUrl::parse(url).unwrap();
+            let StorageUrl::Postgres(postgres) = &parsed else {
+                panic!("{url} parsed as {parsed:?}");
+            };
+            assert_eq!(postgres.connection_string(), url);
+            assert_eq!(parsed.to_string(), url);
+        }
+    }
+
+    #[test]
+    fn postgres_passwords_are_never_displayed() {
+        let url = StorageUrl::parse("postgres://clerk:hunter2@db.example/chamber").unwrap();
+        assert_eq!(url.to_string(), "postgres://clerk:***@db.example/chamber");
+        assert!(!format!("{url:?}").contains("hunter2"));
+        let StorageUrl::Postgres(postgres) = &url else {
+            panic!("{url:?}");
+        };
+        assert_eq!(
+            postgres.connection_string(),
+            "postgres://clerk:hunter2@db.example/chamber"
+        );
+        let error = StorageUrl::parse("postgres://clerk:hunter2@db.example/chamber#x").unwrap_err();
+        assert!(matches!(error, StorageError::InvalidUrl { .. }), "{error:?}");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn refuses_other_schemes_by_name() {
+        for (url, scheme) in [("mysql://host/db", "mysql"), ("redis://host", "redis")] {
             let error = StorageUrl::parse(url).unwrap_err();
             assert!(
                 matches!(&error, StorageError::UnsupportedBackend { scheme: found } if found == scheme),
                 "{error:?}"
             );
-            assert!(error.to_string().contains(scheme), "{error}");
+            let message = error.to_string();
+            assert!(message.contains(scheme), "{message}");
+            // The message lists what is supported.
+            assert!(message.contains("sqlite://PATH"), "{message}");
+            assert!(message.contains("postgres://"), "{message}");
         }
     }
 
@@ -671,6 +726,9 @@ mod tests {
             "sqlite://journal.db#x",
             "sqlite::memory",
             "1x://a",
+            "postgres:db",
+            "postgresql://",
+            "postgres://host/db#x",
         ] {
             assert!(
                 matches!(StorageUrl::parse(url), Err(StorageError::InvalidUrl { .. })),
