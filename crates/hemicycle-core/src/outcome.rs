@@ -91,15 +91,15 @@ impl QuorumReport {
         } else {
             counted
         };
-        let verdict = if self.met {
-            let spare = self.total() - self.required;
-            match spare {
-                0 => "met exactly, with none to spare".to_owned(),
-                1 => "met with 1 to spare".to_owned(),
-                _ => format!("met with {spare} to spare"),
-            }
-        } else {
-            format!("not met, {} short", self.required - self.total())
+        // A report read from a forged or damaged journal may claim a verdict its numbers
+        // contradict; the sentence then says both, for the replay error that quotes it.
+        let verdict = match (self.met, self.total().checked_sub(self.required)) {
+            (true, Some(0)) => "met exactly, with none to spare".to_owned(),
+            (true, Some(1)) => "met with 1 to spare".to_owned(),
+            (true, Some(spare)) => format!("met with {spare} to spare"),
+            (true, None) => format!("met, although {} short", self.required - self.total()),
+            (false, None) => format!("not met, {} short", self.required - self.total()),
+            (false, Some(spare)) => format!("not met, although {spare} to spare"),
         };
         format!(
             "Quorum: {counted}, {} required ({}) — {verdict}.",

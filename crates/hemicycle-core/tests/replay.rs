@@ -618,6 +618,8 @@ fn a_forged_quorum_check_is_refused_on_replay() {
         |report| report.required -= 1,
         |report| report.met = false,
         |report| report.label = "a smaller quorum".into(),
+        // Met, with nobody counted: the error's sentence must not underflow.
+        |report| report.counted = 0,
     ] {
         let mut forged_report = report.clone();
         change(&mut forged_report);
