@@ -385,7 +385,10 @@ pub async fn member_sign_in(
 pub async fn sign_out(
     AxumState(shared): AxumState<AppState>,
     facts: RequestFacts,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
+    // No body is expected, but one over the limit is refused like anywhere else.
+    crate::body::body_bytes(body)?;
     let Some(token) = &facts.previous_token else {
         return Err(ApiError::unauthorized("not signed in"));
     };

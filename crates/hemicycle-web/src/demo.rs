@@ -171,7 +171,10 @@ pub async fn status(AxumState(shared): AxumState<AppState>) -> Result<Json<DemoS
 pub async fn replay_step(
     AxumState(shared): AxumState<AppState>,
     account: SignedInAccount,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<DemoStatus>, ApiError> {
+    // No body is expected, but one over the limit is refused like anywhere else.
+    body::body_bytes(body)?;
     require_demo_officer(&shared, &account)?;
     if lock(&shared.demo)
         .as_ref()
@@ -223,15 +226,27 @@ pub async fn replay(
         }
         script.replaying = true;
     }
+    // The first step is replayed before answering, so the caller sees the
+    // replay under way; the rest follow at the pace asked for.
+    let first_worker = shared.clone();
+    let first = tokio::task::spawn_blocking(move || replay_next(&first_worker))
+        .await
+        .map_err(|error| ApiError::internal(error.to_string()))
+        .and_then(|outcome| outcome);
+    if let Err(error) = first {
+        if let Some(script) = lock(&shared.demo).as_mut() {
+            script.replaying = false;
+        }
+        return Err(error);
+    }
     let worker = shared.clone();
     tokio::spawn(async move {
         loop {
+            tokio::time::sleep(Duration::from_millis(request.interval_ms)).await;
             let step_worker = worker.clone();
             let outcome = tokio::task::spawn_blocking(move || replay_next(&step_worker)).await;
             match outcome {
-                Ok(Ok(true)) => {
-                    tokio::time::sleep(Duration::from_millis(request.interval_ms)).await
-                }
+                Ok(Ok(true)) => {}
                 Ok(Ok(false)) => break,
                 Ok(Err(error)) => {
                     tracing::warn!(error = %error.message, "demo replay stopped");

@@ -184,7 +184,8 @@ enum Job {
     /// One command, grouped with the others waiting.
     Command {
         context: Context,
-        command: Command,
+        /// Boxed: commands vary in size, and the queue holds many jobs.
+        command: Box<Command>,
         /// Record it at the time it is decided (commands from handlers), so
         /// that the journal's times follow its order; a replayed script
         /// keeps its own times.
@@ -407,7 +408,7 @@ impl Shared {
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Command {
             context,
-            command,
+            command: Box::new(command),
             stamp_when_decided: true,
             reply,
         })?;
@@ -424,7 +425,7 @@ impl Shared {
         let job = match commands {
             [(context, command)] => Job::Command {
                 context: context.clone(),
-                command: command.clone(),
+                command: Box::new(command.clone()),
                 stamp_when_decided: false,
                 reply,
             },
@@ -490,6 +491,13 @@ impl Drop for Shared {
         // The committer ends when the last sender (ours) is gone; the
         // listener holds a sender too, so tell it to end.
         self.stopping.store(true, Ordering::SeqCst);
+        // A storage client may block when it closes (the synchronous
+        // PostgreSQL client does), and this may run on an async task.
+        if let Some(reader) = self.reader.take() {
+            let _ = std::thread::Builder::new()
+                .name("hemicycle-reader-close".to_owned())
+                .spawn(move || drop(reader));
+        }
     }
 }
 
@@ -580,7 +588,7 @@ impl Committer {
                     if stamp_when_decided {
                         context.at = now();
                     }
-                    group.push((context, command));
+                    group.push((context, *command));
                     replies.push(reply);
                 }
                 other => {

@@ -5,6 +5,8 @@
 //! stream) on a fresh journal and account store; see `common` for the fixtures.
 
 mod common;
+#[path = "common/routes.rs"]
+mod routes;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -412,6 +414,16 @@ fn rows() -> Vec<Row> {
         allowed: vec![Column::Officer],
         effect: Effect::Journal,
     });
+    rows.push(Row {
+        label: "POST /api/demo/replay".into(),
+        method: Method::POST,
+        path: "/api/demo/replay".into(),
+        body: Some(json!({"interval_ms": 60_000})),
+        stage: Stage::Demo,
+        named: None,
+        allowed: vec![Column::Officer],
+        effect: Effect::Journal,
+    });
     rows
 }
 
@@ -536,6 +548,10 @@ async fn run_cell(row: Row, column: Column) -> Cell {
 async fn every_state_changing_route_admits_exactly_the_callers_it_should() {
     let started = Instant::now();
     let rows = rows();
+    routes::assert_matrix_rows(
+        rows.iter()
+            .map(|row| (row.method.as_str(), row.path.as_str())),
+    );
     let covered: BTreeSet<&str> = rows
         .iter()
         .filter(|row| row.path.starts_with("/api/commands/"))

@@ -314,6 +314,7 @@ fn route_templates_match_only_their_own_paths() {
         ("POST", "/api/accounts/member-login"),
         ("DELETE", "/api/accounts/m5"),
         ("POST", "/api/demo/replay-step"),
+        ("POST", "/api/demo/replay"),
     ]);
     let missing_a_row = std::panic::catch_unwind(|| {
         routes::assert_matrix_rows([("POST", "/api/commands/check_in")]);

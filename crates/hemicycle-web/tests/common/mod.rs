@@ -513,6 +513,11 @@ impl Call {
     pub async fn send(self, fixture: &Fixture) -> Reply {
         send(&fixture.router, self.request).await
     }
+
+    /// Sends it to any server's router (e.g. one of several nodes).
+    pub async fn send_to(self, router: &Router) -> Reply {
+        send(router, self.request).await
+    }
 }
 
 pub async fn send(router: &Router, request: Request<Body>) -> Reply {

@@ -15,6 +15,7 @@ pub const AUTHORIZATION_MATRIX: &[(&str, &str)] = &[
     ("POST", "/api/accounts/member-login"),
     ("DELETE", "/api/accounts/{username}"),
     ("POST", "/api/demo/replay-step"),
+    ("POST", "/api/demo/replay"),
 ];
 
 /// State-changing routes anyone may call, with the reason they need no matrix row.
