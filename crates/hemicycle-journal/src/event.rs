@@ -215,6 +215,32 @@ impl Envelope {
     /// exactly what [`Envelope::canonical_bytes`] would produce for valid
     /// fields, byte for byte. `hash` is set to SHA-256 of `bytes`.
     pub fn parse(bytes: &[u8]) -> Result<Envelope, ParseError> {
+        Envelope::parse_with_hash(bytes, Hash::of(bytes))
+    }
+
+    /// Like [`Envelope::parse`], for a caller that has just computed (and
+    /// checked) `hash`, the SHA-256 of `bytes`, so replay hashes each event
+    /// once, not twice.
+    pub(crate) fn parse_with_hash(bytes: &[u8], hash: Hash) -> Result<Envelope, ParseError> {
+        debug_assert_eq!(
+            hash,
+            Hash::of(bytes),
+            "the hash given is the hash of the bytes"
+        );
+        if bytes.len() <= MAX_CANONICAL_BYTES {
+            if let Some(envelope) = fast::parse(bytes, hash) {
+                return Ok(envelope);
+            }
+        }
+        // Anything the fast path is not sure of (escapes, floats, errors of
+        // every kind) goes through the general parser, which decides and
+        // words every error exactly as before.
+        Envelope::parse_general(bytes, hash)
+    }
+
+    /// The general parser: reads the whole envelope as JSON, checks every
+    /// field, re-encodes it and compares, byte for byte.
+    fn parse_general(bytes: &[u8], hash: Hash) -> Result<Envelope, ParseError> {
         if bytes.len() > MAX_CANONICAL_BYTES {
             return Err(ParseError::TooLarge {
                 length: bytes.len(),
@@ -298,7 +324,7 @@ impl Envelope {
             actor,
             previous_hash,
             payload,
-            hash: Hash::of(bytes),
+            hash,
         };
         // Re-encoding and comparing catches every non-canonical spelling at
         // once (whitespace, escapes, hex case, number forms) and so
@@ -334,17 +360,34 @@ fn encode(
 ) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(payload.len() + recorded_at.len() + 2 * actor.len() + 160);
     bytes.extend_from_slice(b"{\"sequence\":");
-    bytes.extend_from_slice(sequence.to_string().as_bytes());
+    write_decimal(&mut bytes, sequence);
     bytes.extend_from_slice(b",\"recorded_at\":");
     write_json_string(&mut bytes, recorded_at);
     bytes.extend_from_slice(b",\"actor\":");
     write_json_string(&mut bytes, actor);
     bytes.extend_from_slice(b",\"previous_hash\":\"");
-    bytes.extend_from_slice(previous_hash.to_hex().as_bytes());
+    previous_hash.write_lower_hex(&mut bytes);
     bytes.extend_from_slice(b"\",\"payload\":");
     bytes.extend_from_slice(payload);
     bytes.push(b'}');
     bytes
+}
+
+/// Appends `number` in decimal, without sign or leading zeros (as
+/// `to_string` writes it, without allocating a `String` for every event).
+fn write_decimal(bytes: &mut Vec<u8>, number: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = number;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    bytes.extend_from_slice(&digits[start..]);
 }
 
 /// Appends `text` as a JSON string escaped exactly as serde_json escapes it
@@ -387,6 +430,15 @@ fn check_actor(actor: &str) -> Result<(), EventError> {
 /// without repeated keys, and byte-identical to its compact serde_json
 /// re-encoding.
 pub(crate) fn check_payload(payload: &[u8]) -> Result<(), EventError> {
+    if payload.len() <= MAX_PAYLOAD_BYTES && fast::is_compact_object(payload) {
+        return Ok(());
+    }
+    check_payload_general(payload)
+}
+
+/// [`check_payload`] by the general route: parse, re-encode, compare. Decides
+/// every case the fast path leaves open, and words every error.
+fn check_payload_general(payload: &[u8]) -> Result<(), EventError> {
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(EventError::PayloadTooLarge {
             length: payload.len(),
@@ -432,6 +484,221 @@ fn bounded_prefix(text: &str, max_bytes: usize) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
+}
+
+/// Fast paths for the checks made on every event appended or replayed.
+///
+/// Each answers only when it is certain, and only ever "this is canonical":
+/// `None` or `false` means "not sure", and the caller then runs the general
+/// check (parse, re-encode, compare), which decides and words the error. So
+/// these paths can make a check faster but never change its answer. They
+/// are certain for the spellings serde_json writes and nothing else: strings
+/// without any escape or control character, whole numbers without sign
+/// games, `true`, `false`, `null`, objects and arrays without whitespace.
+mod fast {
+    use super::{check_actor, check_recorded_at, Envelope};
+    use crate::hash::Hash;
+    use crate::limits::MAX_PAYLOAD_BYTES;
+
+    /// Deeper nesting is left to the general check (serde_json's own
+    /// recursion limit is 128, and refuses deeper payloads).
+    const MAX_DEPTH: usize = 100;
+    /// Keys of one object checked for repeats pairwise; larger objects are
+    /// sorted instead.
+    const PAIRWISE_KEYS_MAX: usize = 16;
+
+    /// Reads canonical envelope bytes when they use only the spellings this
+    /// module is certain of. The result is the envelope the general parser
+    /// would return: every field passes the same checks, and the bytes are
+    /// exactly what [`super::encode`] writes for it (the caller's tests
+    /// check that on every case they try).
+    pub(super) fn parse(bytes: &[u8], hash: Hash) -> Option<Envelope> {
+        let mut reader = Reader::new(bytes);
+        reader.literal(b"{\"sequence\":")?;
+        let sequence = reader.unsigned()?;
+        if sequence == 0 {
+            return None;
+        }
+        reader.literal(b",\"recorded_at\":")?;
+        let recorded_at = reader.plain_string()?;
+        reader.literal(b",\"actor\":")?;
+        let actor = reader.plain_string()?;
+        reader.literal(b",\"previous_hash\":\"")?;
+        let previous_hash = Hash::from_lower_hex(reader.take(64)?)?;
+        reader.literal(b"\",\"payload\":")?;
+        let (closing, _) = bytes.split_last()?;
+        if *closing != b'}' {
+            return None;
+        }
+        let payload = bytes.get(reader.position..bytes.len() - 1)?;
+        if payload.len() > MAX_PAYLOAD_BYTES || !is_compact_object(payload) {
+            return None;
+        }
+        let recorded_at = std::str::from_utf8(recorded_at).ok()?;
+        let actor = std::str::from_utf8(actor).ok()?;
+        check_recorded_at(recorded_at).ok()?;
+        check_actor(actor).ok()?;
+        Some(Envelope {
+            sequence,
+            recorded_at: recorded_at.to_owned(),
+            actor: actor.to_owned(),
+            previous_hash,
+            payload: payload.to_vec(),
+            hash,
+        })
+    }
+
+    /// Whether `payload` is certainly a JSON object in its one compact
+    /// encoding, without repeated keys: what `check_payload` accepts.
+    pub(super) fn is_compact_object(payload: &[u8]) -> bool {
+        // Valid UTF-8 throughout means every string between two quotes is
+        // too, as quotes are ASCII.
+        if std::str::from_utf8(payload).is_err() || payload.first() != Some(&b'{') {
+            return false;
+        }
+        let mut reader = Reader::new(payload);
+        reader.value(0).is_some() && reader.position == payload.len()
+    }
+
+    struct Reader<'a> {
+        bytes: &'a [u8],
+        position: usize,
+    }
+
+    impl<'a> Reader<'a> {
+        fn new(bytes: &'a [u8]) -> Reader<'a> {
+            Reader { bytes, position: 0 }
+        }
+
+        fn peek(&self) -> Option<u8> {
+            self.bytes.get(self.position).copied()
+        }
+
+        fn take(&mut self, count: usize) -> Option<&'a [u8]> {
+            let taken = self
+                .bytes
+                .get(self.position..self.position.checked_add(count)?)?;
+            self.position += count;
+            Some(taken)
+        }
+
+        fn literal(&mut self, expected: &[u8]) -> Option<()> {
+            (self.take(expected.len())? == expected).then_some(())
+        }
+
+        /// A whole number as serde_json writes a `u64`: no sign, no leading
+        /// zero, no fraction or exponent (the caller's next expected byte
+        /// refuses those), and small enough not to become a float.
+        fn unsigned(&mut self) -> Option<u64> {
+            let start = self.position;
+            let mut value = 0u64;
+            while let Some(digit @ b'0'..=b'9') = self.peek() {
+                value = value
+                    .checked_mul(10)?
+                    .checked_add(u64::from(digit - b'0'))?;
+                self.position += 1;
+            }
+            let digits = self.position - start;
+            let leading_zero = digits > 1 && self.bytes[start] == b'0';
+            (digits > 0 && !leading_zero).then_some(value)
+        }
+
+        /// A string with no escape and no control character, which
+        /// serde_json writes verbatim between its quotes. Returns the bytes
+        /// between the quotes.
+        fn plain_string(&mut self) -> Option<&'a [u8]> {
+            self.literal(b"\"")?;
+            let rest = self.bytes.get(self.position..)?;
+            let length = rest
+                .iter()
+                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+            if rest[length] != b'"' {
+                return None;
+            }
+            self.position += length + 1;
+            Some(&rest[..length])
+        }
+
+        fn value(&mut self, depth: usize) -> Option<()> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            match self.peek()? {
+                b'{' => self.object(depth + 1),
+                b'[' => self.array(depth + 1),
+                b'"' => self.plain_string().map(|_| ()),
+                b't' => self.literal(b"true"),
+                b'f' => self.literal(b"false"),
+                b'n' => self.literal(b"null"),
+                b'-' => {
+                    self.position += 1;
+                    // A negative number must fit an i64 to stay a whole
+                    // number; "-0" is not how serde_json writes zero.
+                    let magnitude = self.unsigned()?;
+                    (magnitude != 0 && magnitude <= i64::MAX as u64).then_some(())
+                }
+                b'0'..=b'9' => self.unsigned().map(|_| ()),
+                _ => None,
+            }
+        }
+
+        fn array(&mut self, depth: usize) -> Option<()> {
+            self.literal(b"[")?;
+            if self.peek()? == b']' {
+                self.position += 1;
+                return Some(());
+            }
+            loop {
+                self.value(depth)?;
+                match self.take(1)? {
+                    b"," => continue,
+                    b"]" => return Some(()),
+                    _ => return None,
+                }
+            }
+        }
+
+        fn object(&mut self, depth: usize) -> Option<()> {
+            self.literal(b"{")?;
+            if self.peek()? == b'}' {
+                self.position += 1;
+                return Some(());
+            }
+            let mut few: [&[u8]; PAIRWISE_KEYS_MAX] = [&[]; PAIRWISE_KEYS_MAX];
+            let mut count = 0usize;
+            let mut many: Vec<&[u8]> = Vec::new();
+            loop {
+                // Keys have no escapes, so equal keys are equal bytes.
+                let key = self.plain_string()?;
+                if count < PAIRWISE_KEYS_MAX {
+                    if few[..count].contains(&key) {
+                        return None;
+                    }
+                    few[count] = key;
+                } else {
+                    if many.is_empty() {
+                        many.extend_from_slice(&few);
+                    }
+                    many.push(key);
+                }
+                count += 1;
+                self.literal(b":")?;
+                self.value(depth)?;
+                match self.take(1)? {
+                    b"," => continue,
+                    b"}" => break,
+                    _ => return None,
+                }
+            }
+            if !many.is_empty() {
+                many.sort_unstable();
+                if many.windows(2).any(|pair| pair[0] == pair[1]) {
+                    return None;
+                }
+            }
+            Some(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -664,6 +931,119 @@ mod tests {
         let mut ok = event("{}");
         ok.actor = "a".repeat(MAX_ACTOR_BYTES);
         assert!(Envelope::new(1, Hash::ZERO, ok).is_ok());
+    }
+
+    /// Payloads the fast check must accept (so replay of ordinary events
+    /// takes it) and that the general check accepts too.
+    const FAST_PAYLOADS: &[&str] = &[
+        "{}",
+        r#"{"v":1,"type":"BallotCast","division":"d1","member":"m001","choice":"yes"}"#,
+        r#"{"a":[],"b":{},"c":[1,-2,0,18446744073709551615,-9223372036854775807],"d":null}"#,
+        r#"{"t":true,"f":false,"nested":{"x":[{"y":[[]]}]},"é":"zoë / 東京"}"#,
+        r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17}"#,
+    ];
+
+    /// Payloads the fast check must leave to the general one: some are
+    /// canonical (escapes, floats), some not, and the general check decides.
+    const SLOW_PAYLOADS: &[&str] = &[
+        r#"{"a":"line\nbreak"}"#,
+        r#"{"a":"quote \" inside"}"#,
+        r#"{"a":1.5}"#,
+        r#"{"a":-0}"#,
+        r#"{"a":-9223372036854775808}"#,
+        r#"{"a":18446744073709551616}"#,
+        r#"{"a":01}"#,
+        r#"{"a":1e3}"#,
+        r#"{"a": 1}"#,
+        r#"{"a":1} "#,
+        r#"{"a":1,"a":2}"#,
+        r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k0":17}"#,
+        r#"{"a":tru}"#,
+        r#"{"a":[1,]}"#,
+        r#"{"a":1,}"#,
+        r#"[1,2]"#,
+        r#""text""#,
+        r#"{"a":"\u00e9"}"#,
+        "{\"a\":\"tab\there\"}",
+    ];
+
+    #[test]
+    fn fast_payload_check_accepts_ordinary_payloads_and_agrees_with_the_general_one() {
+        for payload in FAST_PAYLOADS {
+            assert!(fast::is_compact_object(payload.as_bytes()), "{payload}");
+            assert_eq!(
+                check_payload_general(payload.as_bytes()),
+                Ok(()),
+                "{payload}"
+            );
+        }
+        for payload in SLOW_PAYLOADS {
+            assert!(!fast::is_compact_object(payload.as_bytes()), "{payload}");
+            // The public check still decides, through the general route.
+            assert_eq!(
+                check_payload(payload.as_bytes()),
+                check_payload_general(payload.as_bytes()),
+                "{payload}"
+            );
+        }
+        let deep = format!("{}{{}}{}", "{\"a\":".repeat(120), "}".repeat(120));
+        assert_eq!(check_payload_general(deep.as_bytes()), Ok(()));
+        assert!(!fast::is_compact_object(deep.as_bytes()));
+        assert!(!fast::is_compact_object(b"{\"a\":\"\xff\"}"));
+    }
+
+    #[test]
+    fn fast_envelope_parse_gives_what_the_general_parser_gives() {
+        for payload in FAST_PAYLOADS {
+            let envelope = Envelope::new(12_345, Hash::of(b"x"), event(payload)).unwrap();
+            let bytes = envelope.canonical_bytes();
+            let hash = Hash::of(&bytes);
+            assert_eq!(
+                fast::parse(&bytes, hash).as_ref(),
+                Some(&envelope),
+                "{payload}"
+            );
+            assert_eq!(Envelope::parse_general(&bytes, hash), Ok(envelope));
+        }
+        // Escapes in the actor are left to the general parser, which reads them.
+        let mut escaped = event("{}");
+        escaped.actor = "member:zoë \"the whip\"".to_owned();
+        let envelope = Envelope::new(1, Hash::ZERO, escaped).unwrap();
+        let bytes = envelope.canonical_bytes();
+        assert_eq!(fast::parse(&bytes, Hash::of(&bytes)), None);
+        assert_eq!(Envelope::parse(&bytes), Ok(envelope));
+    }
+
+    proptest::proptest! {
+        /// Whatever bytes it is given, the fast path never accepts what the
+        /// general one refuses, and never reads an envelope differently.
+        #[test]
+        fn fast_paths_never_accept_what_the_general_ones_refuse(
+            payload_index in 0..FAST_PAYLOADS.len(),
+            position in 0usize..10_000,
+            replacement in proptest::prelude::any::<u8>(),
+            operation in 0u8..3,
+        ) {
+            let envelope = Envelope::new(77, Hash::of(b"y"), event(FAST_PAYLOADS[payload_index])).unwrap();
+            for target in [envelope.canonical_bytes(), envelope.payload.clone()] {
+                let mut bytes = target;
+                let position = position % (bytes.len() + 1);
+                match operation {
+                    0 if position < bytes.len() => bytes[position] = replacement,
+                    1 if position < bytes.len() => {
+                        bytes.remove(position);
+                    }
+                    _ => bytes.insert(position, replacement),
+                }
+                if fast::is_compact_object(&bytes) {
+                    proptest::prop_assert_eq!(check_payload_general(&bytes), Ok(()));
+                }
+                let hash = Hash::of(&bytes);
+                if let Some(fast_envelope) = fast::parse(&bytes, hash) {
+                    proptest::prop_assert_eq!(Envelope::parse_general(&bytes, hash), Ok(fast_envelope));
+                }
+            }
+        }
     }
 
     /// The largest possible envelope still fits the canonical-bytes limit

@@ -71,7 +71,55 @@ impl Hash {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    /// Reads exactly 64 lower-case hexadecimal digits, the only spelling
+    /// canonical bytes allow; `None` for anything else (including upper
+    /// case, which [`Hash::from_hex`] accepts from people).
+    pub(crate) fn from_lower_hex(text: &[u8]) -> Option<Hash> {
+        if text.len() != 64 {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        // Every digit is looked up and the invalid ones are noted in one
+        // flag, with no early exit: a straight loop the compiler unrolls.
+        let mut invalid = 0u8;
+        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
+            let high = LOWER_HEX_VALUES[usize::from(pair[0])];
+            let low = LOWER_HEX_VALUES[usize::from(pair[1])];
+            invalid |= (high | low) & NOT_LOWER_HEX;
+            *byte = (high << 4) | (low & 0x0f);
+        }
+        (invalid == 0).then_some(Hash(bytes))
+    }
+
+    /// Appends the 64 lower-case hexadecimal digits to `out`, without the
+    /// intermediate `String` of [`Hash::to_hex`] (this runs for every event
+    /// appended).
+    pub(crate) fn write_lower_hex(&self, out: &mut Vec<u8>) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        out.reserve(64);
+        for byte in self.0 {
+            out.push(DIGITS[usize::from(byte >> 4)]);
+            out.push(DIGITS[usize::from(byte & 0x0f)]);
+        }
+    }
 }
+
+/// Marks a byte that is not a lower-case hexadecimal digit in
+/// [`LOWER_HEX_VALUES`].
+const NOT_LOWER_HEX: u8 = 0x80;
+
+/// The value of each byte as a lower-case hexadecimal digit, or
+/// [`NOT_LOWER_HEX`].
+const LOWER_HEX_VALUES: [u8; 256] = {
+    let mut values = [NOT_LOWER_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        values[b"0123456789abcdef"[digit] as usize] = digit as u8;
+        digit += 1;
+    }
+    values
+};
 
 impl fmt::Display for Hash {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,6 +169,32 @@ mod tests {
         let hash = Hash::of(b"abc");
         assert_eq!(Hash::from_hex(&hash.to_hex()), Ok(hash));
         assert_eq!(Hash::from_hex(&hash.to_hex().to_uppercase()), Ok(hash));
+    }
+
+    #[test]
+    fn lower_hex_round_trips_and_refuses_every_other_spelling() {
+        let hash = Hash::of(b"abc");
+        let mut written = Vec::new();
+        hash.write_lower_hex(&mut written);
+        assert_eq!(written, hash.to_hex().into_bytes());
+        assert_eq!(Hash::from_lower_hex(&written), Some(hash));
+        assert_eq!(
+            Hash::from_lower_hex(hash.to_hex().to_uppercase().as_bytes()),
+            None
+        );
+        assert_eq!(Hash::from_lower_hex(&written[..62]), None);
+        let mut not_hex = written.clone();
+        not_hex[5] = b'g';
+        assert_eq!(Hash::from_lower_hex(&not_hex), None);
+        for digit in 0..=255u8 {
+            let expected = (digit as char).is_ascii_hexdigit() && !digit.is_ascii_uppercase();
+            let text = [digit; 64];
+            assert_eq!(
+                Hash::from_lower_hex(&text).is_some(),
+                expected,
+                "digit {digit}"
+            );
+        }
     }
 
     #[test]

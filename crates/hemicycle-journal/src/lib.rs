@@ -149,8 +149,10 @@ pub mod limits {
     /// Roughly the most canonical bytes one storage read returns: 16 MiB
     /// (a read always returns at least one record if any exists).
     pub const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
-    /// Records per storage read during replay and verification.
-    pub const REPLAY_PAGE_RECORDS: usize = 256;
+    /// Records per storage read during replay and verification: the most a
+    /// read may ask for, as each read is a query with a fixed cost (SQLite
+    /// prepares the statement again when its bound start changes).
+    pub const REPLAY_PAGE_RECORDS: usize = MAX_READ_RECORDS;
     /// Most subtree hashes one storage read may ask for (a proof needs at
     /// most about 130).
     pub const MAX_SUBTREES_PER_READ: usize = 1000;
