@@ -105,6 +105,7 @@
 
 mod chain;
 mod event;
+pub mod fault;
 mod hash;
 mod journal;
 mod json;
