@@ -34,6 +34,30 @@ pub enum SeatState {
     Voted,
 }
 
+impl SeatState {
+    /// The seat's state in one letter, for updates that carry every seat
+    /// (see [`LiveUpdate::seat_letters`]); `static/live.js` reads them back.
+    pub fn letter(self) -> char {
+        match self {
+            SeatState::Absent => 'a',
+            SeatState::Present => 'p',
+            SeatState::Excused => 'e',
+            SeatState::Boycotting => 'b',
+            SeatState::Pending => 'w',
+            SeatState::Yes => 'y',
+            SeatState::No => 'n',
+            SeatState::Abstain => 'x',
+            SeatState::Voted => 'v',
+        }
+    }
+}
+
+/// An update that changes more seats than this carries every seat as one
+/// letter instead of a map of the changed ones: opening a division in a
+/// chamber of 10,000 changes every seat, and the map's member ids would be
+/// 25 times larger for each of thousands of viewers.
+pub const SEAT_LETTERS_ABOVE_CHANGES: usize = 128;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LiveQuorum {
     pub required: u32,
@@ -110,7 +134,13 @@ pub struct LiveUpdate {
     pub sequence: u64,
     pub sitting: Option<LiveSitting>,
     pub division: Option<LiveDivision>,
+    /// The seats that changed, when they are few (else empty).
     pub seats: BTreeMap<String, SeatState>,
+    /// When many seats changed and the members are those of the page's
+    /// last snapshot or update: every seat's [letter](SeatState::letter),
+    /// in the order of the member ids sorted (byte order; ids are ASCII).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seat_letters: Option<String>,
 }
 
 impl LiveSnapshot {
@@ -130,11 +160,26 @@ impl LiveSnapshot {
         if unchanged {
             return None;
         }
+        let same_members = self.seats.len() == earlier.seats.len()
+            && self
+                .seats
+                .keys()
+                .all(|member| earlier.seats.contains_key(member));
+        if seats.len() > SEAT_LETTERS_ABOVE_CHANGES && same_members {
+            return Some(LiveUpdate {
+                sequence: self.sequence,
+                sitting: self.sitting.clone(),
+                division: self.division.clone(),
+                seats: BTreeMap::new(),
+                seat_letters: Some(self.seats.values().map(|seat| seat.letter()).collect()),
+            });
+        }
         Some(LiveUpdate {
             sequence: self.sequence,
             sitting: self.sitting.clone(),
             division: self.division.clone(),
             seats,
+            seat_letters: None,
         })
     }
 }
@@ -315,5 +360,50 @@ fn live_division(state: &State, division: &Division) -> LiveDivision {
             verdict: closed.outcome.verdict.in_words().to_owned(),
             explanation: closed.outcome.explanation(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seats(count: usize, seat: SeatState) -> LiveSnapshot {
+        LiveSnapshot {
+            sequence: 1,
+            sitting: None,
+            division: None,
+            seats: (0..count)
+                .map(|index| (format!("m{index:05}"), seat))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn few_changes_name_their_seats_and_many_send_every_seat_as_a_letter() {
+        let before = seats(1_000, SeatState::Present);
+        let mut few = before.clone();
+        few.sequence = 2;
+        few.seats.insert("m00007".to_owned(), SeatState::Yes);
+        let update = few.changes_since(&before).expect("a change");
+        assert_eq!(update.seats.len(), 1);
+        assert_eq!(update.seats["m00007"], SeatState::Yes);
+        assert_eq!(update.seat_letters, None);
+
+        let mut many = seats(1_000, SeatState::Pending);
+        many.sequence = 3;
+        many.seats.insert("m00002".to_owned(), SeatState::No);
+        let update = many.changes_since(&before).expect("a change");
+        assert!(update.seats.is_empty());
+        let letters = update.seat_letters.expect("every seat as a letter");
+        assert_eq!(letters.len(), 1_000);
+        assert!(letters.starts_with("wwnw"), "{}", &letters[..8]);
+
+        // Other members than before: the changed seats by name, never letters
+        // the page could not place.
+        let mut other = seats(1_001, SeatState::Pending);
+        other.sequence = 4;
+        let update = other.changes_since(&before).expect("a change");
+        assert_eq!(update.seat_letters, None);
+        assert_eq!(update.seats.len(), 1_001);
     }
 }

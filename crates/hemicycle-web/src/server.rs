@@ -15,6 +15,7 @@ use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use hemicycle_accounts::{
     AccountStore, Argon2Cost, AuthSessionSettings, AuthSessions, LoginLimiter,
 };
@@ -48,6 +49,11 @@ pub const MAX_GROUP_COMMANDS: usize = 1_024;
 /// coalesced into one update (a viewer sees every seat's latest state, not
 /// every step). The first change after a quiet spell goes out at once.
 pub const DEFAULT_LIVE_PUBLISH_INTERVAL_MS: u64 = 100;
+
+/// With many viewers, changes are coalesced for longer: this much per
+/// viewer (10,000 viewers: half a second between seat updates). Outcomes
+/// are never held back (see `Job::is_urgent`).
+pub const PUBLISH_DELAY_PER_VIEWER_US: u64 = 50;
 
 /// With other nodes writing to the same journal, how often the committer
 /// looks for their events even without a notification (one may be lost, for
@@ -92,26 +98,30 @@ pub enum LiveMessage {
     Update {
         /// The journal sequence the update brings a page to.
         sequence: u64,
-        /// The [`LiveUpdate`] as JSON.
-        json: Arc<str>,
+        /// The [`LiveUpdate`](crate::live::LiveUpdate) as an SSE `update` event.
+        frame: Bytes,
     },
 }
 
-/// The latest snapshot, with its JSON (sent to each new subscriber as is).
+/// The latest snapshot, with its JSON and its SSE `snapshot` event (sent to
+/// each new subscriber as is).
 #[derive(Debug, Clone)]
 pub struct PublishedSnapshot {
     pub snapshot: Arc<LiveSnapshot>,
     pub json: Arc<str>,
+    pub frame: Bytes,
 }
 
 impl PublishedSnapshot {
     fn new(snapshot: LiveSnapshot) -> PublishedSnapshot {
-        let json = serde_json::to_string(&snapshot)
+        let json: Arc<str> = serde_json::to_string(&snapshot)
             .expect("a live snapshot is plain data and serializes")
             .into();
+        let frame = crate::stream::frame("snapshot", snapshot.sequence, &json);
         PublishedSnapshot {
             snapshot: Arc::new(snapshot),
             json,
+            frame,
         }
     }
 }
@@ -143,13 +153,12 @@ impl LiveHub {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = now;
         if let Some(update) = update {
-            let json = serde_json::to_string(&update)
-                .expect("a live update is plain data and serializes")
-                .into();
+            let json =
+                serde_json::to_string(&update).expect("a live update is plain data and serializes");
             // No subscriber is not an error: nobody is watching.
             let _ = self.sender.send(LiveMessage::Update {
                 sequence: update.sequence,
-                json,
+                frame: crate::stream::frame("update", update.sequence, &json),
             });
         }
     }
@@ -201,6 +210,30 @@ enum Job {
     CatchUp,
     /// A read of the journal, when there is no reader handle.
     ReadJournal(JournalRead),
+}
+
+impl Job {
+    /// Whether the live pages should hear of it at once rather than with
+    /// the next coalesced update: a division opening or closing, a result,
+    /// a sitting opening or closing. Seats can wait; outcomes cannot.
+    fn is_urgent(&self) -> bool {
+        let command = match self {
+            Job::Command { command, .. } => &**command,
+            Job::Batch { .. } => return true,
+            // Other nodes' changes come with the next coalesced update.
+            Job::CatchUp | Job::ReadJournal(_) => return false,
+        };
+        matches!(
+            command,
+            Command::OpenDivision { .. }
+                | Command::CloseDivision { .. }
+                | Command::EnterTally { .. }
+                | Command::OpenSitting { .. }
+                | Command::CloseSitting { .. }
+                | Command::SuspendSitting { .. }
+                | Command::ResumeSitting { .. }
+        )
+    }
 }
 
 pub struct Shared {
@@ -530,13 +563,23 @@ struct Committer {
 }
 
 impl Committer {
+    /// How long changes are coalesced before the live pages are sent them:
+    /// the configured interval, longer with many viewers (every update is
+    /// written to each of them), so that the gallery never starves the chamber.
+    fn publish_interval(&self) -> Duration {
+        let viewers = self.live.subscribers.load(Ordering::Relaxed) as u64;
+        self.publish_interval.max(Duration::from_micros(
+            viewers.saturating_mul(PUBLISH_DELAY_PER_VIEWER_US),
+        ))
+    }
+
     fn run(mut self) {
         let mut unpublished = false;
         let mut last_published: Option<Instant> = None;
         loop {
             let wait = if unpublished {
                 last_published.map_or(Duration::ZERO, |at| {
-                    self.publish_interval.saturating_sub(at.elapsed())
+                    self.publish_interval().saturating_sub(at.elapsed())
                 })
             } else if self.other_writers {
                 Duration::from_millis(CATCH_UP_POLL_MS)
@@ -559,10 +602,12 @@ impl Committer {
                     Err(_) => break,
                 }
             }
+            let urgent = jobs.iter().any(Job::is_urgent);
             if self.run_jobs(jobs) {
                 unpublished = true;
             }
-            let due = last_published.is_none_or(|at| at.elapsed() >= self.publish_interval);
+            let due =
+                urgent || last_published.is_none_or(|at| at.elapsed() >= self.publish_interval());
             if unpublished && due {
                 self.live.publish(&self.chamber.committed());
                 last_published = Some(Instant::now());

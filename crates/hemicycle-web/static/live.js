@@ -31,6 +31,9 @@
     abstain: 'abstained',
     voted: 'voted'
   };
+  // One letter per seat state, as the server's SeatState::letter writes them.
+  var LETTERS = { a: 'absent', p: 'present', e: 'excused', b: 'boycotting', w: 'pending',
+    y: 'yes', n: 'no', x: 'abstain', v: 'voted' };
   var BALLOTS = { yes: 'Yes', no: 'No', abstain: 'Abstain', voted: 'Voted', pending: 'Not yet voted' };
   var PRESENT = { present: true, pending: true, yes: true, no: true, abstain: true, voted: true };
   var VOTED = { yes: true, no: true, abstain: true, voted: true };
@@ -356,6 +359,18 @@
       current.seats[id] = seats[id];
       paintSeat(id, seats[id]);
     });
+    if (typeof message.seat_letters === 'string') {
+      // Every seat, one letter each, in the order of the member ids sorted.
+      var order = Object.keys(current.seats).sort();
+      if (order.length !== message.seat_letters.length) { resync(); return; }
+      for (var i = 0; i < order.length; i += 1) {
+        var state = LETTERS[message.seat_letters.charAt(i)] || 'absent';
+        if (current.seats[order[i]] !== state) {
+          current.seats[order[i]] = state;
+          paintSeat(order[i], state);
+        }
+      }
+    }
     current.sequence = message.sequence;
     current.sitting = message.sitting || null;
     current.division = message.division || null;

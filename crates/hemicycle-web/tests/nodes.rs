@@ -398,8 +398,13 @@ async fn live_across_nodes(url: &str, label: &str) {
         .await
         .expect("the other node's live stream hears of the change")
         .expect("a live message");
-    let hemicycle_web::server::LiveMessage::Update { json, .. } = message;
-    let update: Value = serde_json::from_str(&json).expect("an update is JSON");
+    let hemicycle_web::server::LiveMessage::Update { frame, .. } = message;
+    let frame = String::from_utf8(frame.to_vec()).expect("an SSE frame is text");
+    let data = frame
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .expect("the frame has data");
+    let update: Value = serde_json::from_str(data).expect("an update is JSON");
     assert_eq!(update["division"]["id"], "live-1", "{update}");
     assert_eq!(update["division"]["open"], true, "{update}");
     eprintln!(
