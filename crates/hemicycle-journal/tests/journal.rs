@@ -164,7 +164,18 @@ fn two_writers_on_one_file_conflict_and_the_loser_can_retry() {
             found: 1
         })
     ));
-    // It re-read the head, so a retry chains onto the winner's events.
+    // Its head did not move: it catches up (visiting the winner's events,
+    // which a chamber folds into its state), then a retry chains onto them.
+    assert_eq!(second.head(), None);
+    let mut caught = Vec::new();
+    let visited = second
+        .catch_up(|envelope| {
+            caught.push(envelope.sequence);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap();
+    assert_eq!(visited, 2);
+    assert_eq!(caught, vec![1, 2]);
     assert_eq!(second.head(), first.head());
     let retried = second.append(vec![event(100)]).unwrap();
     assert_eq!(retried[0].sequence, 3);
