@@ -6,6 +6,7 @@ mod analyze;
 mod bench;
 mod interop;
 mod log;
+mod migrate;
 mod serve;
 
 use std::fs;
@@ -168,6 +169,8 @@ enum Subcommands {
     /// Export Popolo JSON, Voteview CSV, or a sitting's record as Akoma Ntoso XML.
     #[command(subcommand)]
     Export(interop::ExportCommand),
+    /// Copy a journal to another storage backend (e.g. SQLite to PostgreSQL), verified on arrival.
+    Migrate(migrate::MigrateArgs),
     /// Check a ballot receipt offline with the chamber's public verifier key.
     VerifyReceipt {
         file: PathBuf,
@@ -300,6 +303,7 @@ fn run(cli: Cli) -> Result<()> {
         Subcommands::Log { command } => log::run(command),
         Subcommands::Import(command) => interop::import(command),
         Subcommands::Export(command) => interop::export(command),
+        Subcommands::Migrate(arguments) => migrate::migrate(arguments),
         Subcommands::Receipt {
             division,
             member,
