@@ -325,7 +325,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         Some(directory) => {
             let (chamber, script, accounts, store) = demo_chamber(directory.path(), &hasher)?;
             (
-                Shared::new(chamber, store, Some(script), config),
+                Shared::start(chamber, store, Some(script), config)
+                    .context("starting the server")?,
                 Some(accounts),
             )
         }
@@ -347,7 +348,10 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                     args.database
                 );
             }
-            (Shared::new(chamber, store, None, config), None)
+            (
+                Shared::start(chamber, store, None, config).context("starting the server")?,
+                None,
+            )
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
