@@ -446,6 +446,17 @@ impl Storage for SqliteStorage {
         }
     }
 
+    /// Another process (a second server on the same file) may append to a
+    /// file; a private in-memory journal has no other writer.
+    fn open_change_listener(
+        &self,
+    ) -> Result<Option<Box<dyn crate::storage::ChangeListener>>, StorageError> {
+        match &self.path {
+            Some(path) => Ok(Some(Box::new(SqliteChangeListener::open(path)?))),
+            None => Ok(None),
+        }
+    }
+
     fn head(&self) -> Result<Option<Head>, StorageError> {
         self.faults
             .injector()
@@ -712,6 +723,61 @@ fn read_records(
         });
     }
     Ok(records)
+}
+
+/// How often a [`SqliteChangeListener`] looks at the file. SQLite has no
+/// notifications between processes; `PRAGMA data_version` is one cheap read.
+pub const CHANGE_POLL_INTERVAL_MS: u64 = 50;
+
+/// Notices commits to a journal file by any connection, by polling SQLite's
+/// `data_version` on a connection of its own.
+pub struct SqliteChangeListener {
+    connection: Connection,
+    data_version: i64,
+}
+
+impl SqliteChangeListener {
+    fn open(path: &Path) -> Result<SqliteChangeListener, StorageError> {
+        let open_error = |source: rusqlite::Error| StorageError::Open {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        };
+        let connection = Connection::open(path).map_err(open_error)?;
+        configure(&connection).map_err(open_error)?;
+        let data_version = read_data_version(&connection)?;
+        Ok(SqliteChangeListener {
+            connection,
+            data_version,
+        })
+    }
+}
+
+fn read_data_version(connection: &Connection) -> Result<i64, StorageError> {
+    connection
+        .pragma_query_value(None, "data_version", |row| row.get(0))
+        .map_err(backend("reading the data version"))
+}
+
+impl crate::storage::ChangeListener for SqliteChangeListener {
+    fn wait(&mut self, timeout_ms: u64) -> Result<Option<u64>, StorageError> {
+        let deadline = std::time::Instant::now() + Duration::from_millis(timeout_ms);
+        loop {
+            let data_version = read_data_version(&self.connection)?;
+            if data_version != self.data_version {
+                self.data_version = data_version;
+                let head: Option<i64> = self
+                    .connection
+                    .query_row("SELECT max(sequence) FROM events", [], |row| row.get(0))
+                    .map_err(backend("reading the head"))?;
+                return Ok(Some(head.map_or(0, |head| head.max(0) as u64)));
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(CHANGE_POLL_INTERVAL_MS).min(deadline - now));
+        }
+    }
 }
 
 #[cfg(test)]
