@@ -85,8 +85,9 @@ pub const NOTIFY_CHANNEL_PREFIX: &str = "hemicycle_journal_";
 /// `connect_timeout`.
 pub const CONNECT_TIMEOUT_MS: u64 = 10_000;
 
-/// How long [`Storage::lock_writers`] waits for another writer before it
-/// gives up with an error.
+/// How long [`Storage::lock_writers`] (or any statement) waits for a lock
+/// another session holds before it gives up with an error, when the server
+/// sets no `lock_timeout`.
 pub const WRITERS_LOCK_TIMEOUT_MS: u64 = 60_000;
 
 /// The longest any one statement may run when the server sets no
@@ -406,7 +407,9 @@ enum ConnectionProblem {
     ServerHungUp,
     #[error("cannot reconnect to {url}: {source}")]
     Reconnect { url: String, source: PostgresError },
-    #[error("the writers' lock was not free after {WRITERS_LOCK_TIMEOUT_MS} ms (another writer holds it): {0}")]
+    #[error(
+        "the writers' lock was not free within the lock timeout (another writer holds it): {0}"
+    )]
     WritersLockTimeout(PostgresError),
 }
 
@@ -436,11 +439,13 @@ fn connection_lost(error: &postgres::Error) -> bool {
 fn connect(config: &Config) -> Result<Client, postgres::Error> {
     let mut client = config.connect(NoTls)?;
     let settings = client.query_one(
-        "SELECT current_setting('synchronous_commit'), current_setting('statement_timeout')",
+        "SELECT current_setting('synchronous_commit'), current_setting('statement_timeout'), \
+         current_setting('lock_timeout')",
         &[],
     )?;
     let synchronous_commit: String = settings.try_get(0)?;
     let statement_timeout: String = settings.try_get(1)?;
+    let lock_timeout: String = settings.try_get(2)?;
     // A returned append must be durable; `off` could lose it in a crash.
     if synchronous_commit == "off" {
         client.batch_execute("SET synchronous_commit = on")?;
@@ -449,6 +454,10 @@ fn connect(config: &Config) -> Result<Client, postgres::Error> {
         client.batch_execute(&format!(
             "SET statement_timeout = '{STATEMENT_TIMEOUT_MS}ms'"
         ))?;
+    }
+    // Bounds the wait for the writers' lock, in one round trip per take.
+    if lock_timeout == "0" {
+        client.batch_execute(&format!("SET lock_timeout = '{WRITERS_LOCK_TIMEOUT_MS}ms'"))?;
     }
     Ok(client)
 }
@@ -1078,20 +1087,12 @@ impl Storage for PostgresStorage {
     fn lock_writers(&mut self) -> Result<(), StorageError> {
         let key = self.writers_lock_key();
         self.with_client(|client| {
-            // The lock is session-level and outlives this transaction; the
-            // transaction only scopes the wait limit.
-            let mut transaction = client
-                .transaction()
-                .map_err(database("taking the writers' lock"))?;
-            transaction
-                .batch_execute(&format!(
-                    "SET LOCAL lock_timeout = '{WRITERS_LOCK_TIMEOUT_MS}ms'"
-                ))
-                .map_err(database("taking the writers' lock"))?;
-            match transaction.execute("SELECT pg_advisory_lock($1)", &[&key]) {
-                Ok(_) => {}
+            // Session-level: held until unlocked or the session ends. The
+            // session's lock_timeout bounds the wait.
+            match client.execute("SELECT pg_advisory_lock($1)", &[&key]) {
+                Ok(_) => Ok(()),
                 Err(error) if error.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
-                    return Err(StorageError::Backend {
+                    Err(StorageError::Backend {
                         operation: "taking the writers' lock",
                         source: Box::new(ConnectionProblem::WritersLockTimeout(PostgresError(
                             error,
@@ -1099,11 +1100,8 @@ impl Storage for PostgresStorage {
                     }
                     .into())
                 }
-                Err(error) => return Err(database("taking the writers' lock")(error)),
+                Err(error) => Err(database("taking the writers' lock")(error)),
             }
-            transaction
-                .commit()
-                .map_err(database("taking the writers' lock"))
         })
     }
 

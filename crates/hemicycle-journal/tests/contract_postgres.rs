@@ -730,3 +730,35 @@ fn readers_share_the_store() {
     writer.append(&records(1, 3)).unwrap();
     assert_eq!(reader.read(1, 10).unwrap(), records(1, 3));
 }
+
+#[test]
+fn waiting_for_the_writers_lock_is_bounded() {
+    let Some(schema) = TestSchema::create() else {
+        return;
+    };
+    let mut first = PostgresStorage::connect(schema.url()).unwrap();
+    // A lock timeout given in the URL is kept (the default is a minute).
+    let impatient = format!("{}%20-clock_timeout%3D200", schema.url());
+    let mut second = PostgresStorage::connect(&impatient).unwrap();
+    first.lock_writers().unwrap();
+    let error = second.lock_writers().unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            StorageError::Backend {
+                operation: "taking the writers' lock",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("writers' lock was not free"),
+        "{error}"
+    );
+    // The lock only lets writers take turns: appending never needs it.
+    second.append(&records(1, 1)).unwrap();
+    first.unlock_writers().unwrap();
+    second.lock_writers().unwrap();
+    second.unlock_writers().unwrap();
+}
