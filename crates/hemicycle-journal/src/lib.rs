@@ -122,7 +122,9 @@ pub use event::{Envelope, EventError, NewEvent, ParseError};
 pub use hash::{Hash, HashHexError};
 pub use journal::{Journal, JournalError, Replay, ReplayError};
 pub use log::LogError;
-pub use storage::{open, ChangeListener, Head, Storage, StorageError, StorageUrl, StoredCheckpoint, StoredRecord};
+pub use storage::{
+    open, ChangeListener, Head, Storage, StorageError, StorageUrl, StoredCheckpoint, StoredRecord,
+};
 pub use verify::{verify, verify_against, VerifyError, VerifyReport};
 pub use witness::{
     parse_witness_file, verify_log, LogReport, LogVerifyError, WitnessCheckpoint, WitnessError,

@@ -695,7 +695,10 @@ mod tests {
             "postgres://clerk:hunter2@db.example/chamber"
         );
         let error = StorageUrl::parse("postgres://clerk:hunter2@db.example/chamber#x").unwrap_err();
-        assert!(matches!(error, StorageError::InvalidUrl { .. }), "{error:?}");
+        assert!(
+            matches!(error, StorageError::InvalidUrl { .. }),
+            "{error:?}"
+        );
         assert!(!error.to_string().contains("hunter2"), "{error}");
     }
 
