@@ -327,8 +327,15 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// Opens the storage a URL names. The storage backend is chosen here and nowhere else.
+/// A storage URL as it may be printed: a password in it is masked.
+fn shown_url(url: &str) -> String {
+    hemicycle_journal::StorageUrl::parse(url)
+        .map(|parsed| parsed.to_string())
+        .unwrap_or_else(|_| url.to_owned())
+}
+
 fn open_storage(url: &str) -> Result<Box<dyn Storage>> {
-    hemicycle_journal::open(url).with_context(|| format!("opening journal {url}"))
+    hemicycle_journal::open(url).with_context(|| format!("opening journal {}", shown_url(url)))
 }
 
 fn sqlite_path(url: &str) -> Option<&Path> {
@@ -344,15 +351,17 @@ fn open_existing(url: &str) -> Result<Chamber<Box<dyn Storage>>> {
             );
         }
     }
-    Chamber::open(open_storage(url)?).with_context(|| format!("replaying journal {url}"))
+    Chamber::open(open_storage(url)?)
+        .with_context(|| format!("replaying journal {}", shown_url(url)))
 }
 
 fn open_empty(url: &str) -> Result<Chamber<Box<dyn Storage>>> {
-    let chamber =
-        Chamber::open(open_storage(url)?).with_context(|| format!("replaying journal {url}"))?;
+    let chamber = Chamber::open(open_storage(url)?)
+        .with_context(|| format!("replaying journal {}", shown_url(url)))?;
     if !chamber.journal().is_empty() {
         bail!(
-            "journal {url} already holds {} events; choose another --database (a journal is only ever appended to)",
+            "journal {} already holds {} events; choose another --database (a journal is only ever appended to)",
+            shown_url(url),
             chamber.journal().len()
         );
     }
