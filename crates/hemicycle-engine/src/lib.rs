@@ -4,7 +4,7 @@
 //!
 //! It knows neither SQL (the journal's [`Storage`] trait hides the backend) nor HTTP.
 
-use chrono::{DateTime, SecondsFormat};
+use chrono::{DateTime, FixedOffset, SecondsFormat};
 use hemicycle_core::{decode, encode, Actor, Command, Context, Event, Refusal, State};
 use std::sync::{Arc, RwLock};
 
@@ -116,9 +116,11 @@ impl<S: Storage> Chamber<S> {
     pub fn open(storage: S) -> Result<Self, EngineError> {
         let journal = Journal::open(storage)?;
         let mut state = State::new();
-        for envelope in journal.events_from(1)? {
-            let envelope = envelope?;
-            replay_one(&mut state, &envelope)?;
+        // Events are decoded on the journal's checking threads, while this
+        // one applies the events before them.
+        for item in journal.events_prepared_from(1, decode_envelope)? {
+            let (envelope, decoded) = item?;
+            apply_decoded(&mut state, &envelope, decoded)?;
         }
         let committed = CommittedState {
             inner: Arc::new(RwLock::new(state.clone())),
@@ -435,14 +437,33 @@ fn to_new_events(context: &Context, events: &[Event]) -> Vec<NewEvent> {
 
 /// Applies one journal envelope to the state, checking that it is an event of ours.
 pub fn replay_one(state: &mut State, envelope: &Envelope) -> Result<(), EngineError> {
+    apply_decoded(state, envelope, decode_envelope(envelope))
+}
+
+/// An envelope's time, actor and event, or why they cannot be read.
+type Decoded = Result<(DateTime<FixedOffset>, Actor, Event), String>;
+
+/// Reads an envelope's fields as the core's types; needs no state, so replay
+/// runs it on the journal's checking threads.
+fn decode_envelope(envelope: &Envelope) -> Decoded {
+    let at = DateTime::parse_from_rfc3339(&envelope.recorded_at)
+        .map_err(|error| format!("recorded_at \"{}\": {error}", envelope.recorded_at))?;
+    let actor = Actor::parse(&envelope.actor).map_err(|error| error.to_string())?;
+    let event = decode(&envelope.payload).map_err(|error| error.to_string())?;
+    Ok((at, actor, event))
+}
+
+/// Applies a decoded envelope to the state.
+fn apply_decoded(
+    state: &mut State,
+    envelope: &Envelope,
+    decoded: Decoded,
+) -> Result<(), EngineError> {
     let fail = |message: String| EngineError::Replay {
         sequence: envelope.sequence,
         message,
     };
-    let at = DateTime::parse_from_rfc3339(&envelope.recorded_at)
-        .map_err(|error| fail(format!("recorded_at \"{}\": {error}", envelope.recorded_at)))?;
-    let actor = Actor::parse(&envelope.actor).map_err(|error| fail(error.to_string()))?;
-    let event = decode(&envelope.payload).map_err(|error| fail(error.to_string()))?;
+    let (at, actor, event) = decoded.map_err(fail)?;
     state
         .apply(at, &actor, &event)
         .map_err(|error| fail(error.to_string()))

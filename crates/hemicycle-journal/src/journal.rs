@@ -331,6 +331,23 @@ impl<S: Storage> Journal<S> {
     /// Iterates over the events from `from_sequence` on, checking the chain
     /// again as it reads (see [`Replay`]).
     pub fn events_from(&self, from_sequence: u64) -> Result<Replay<'_>, JournalError> {
+        Ok(Replay {
+            inner: self.events_prepared_from(from_sequence, |_| ())?,
+        })
+    }
+
+    /// Like [`Journal::events_from`], and also runs `prepare` on each event
+    /// once its own checks (hash, canonical bytes, sequence) have passed,
+    /// on the thread that checked it (often not the caller's), and yields
+    /// each envelope with its preparation. The chain link and order are
+    /// still checked in order, on the caller's thread, before an event is
+    /// yielded. A caller that decodes every event (the engine) decodes here
+    /// in parallel with its own folding.
+    pub fn events_prepared_from<T: Send + 'static>(
+        &self,
+        from_sequence: u64,
+        prepare: fn(&Envelope) -> T,
+    ) -> Result<PreparedReplay<'_, T>, JournalError> {
         if from_sequence == 0 {
             return Err(JournalError::ReplayFromZero);
         }
@@ -369,8 +386,13 @@ impl<S: Storage> Journal<S> {
                 }
             }
         };
-        Ok(Replay {
-            cursor: RecordCursor::new(&self.storage, from_sequence, REPLAY_PAGE_RECORDS),
+        Ok(PreparedReplay {
+            cursor: RecordCursor::with_preparation(
+                &self.storage,
+                from_sequence,
+                REPLAY_PAGE_RECORDS,
+                prepare,
+            ),
             checker,
             known_last,
             done: false,
@@ -417,7 +439,24 @@ fn read_checked_head(storage: &dyn Storage) -> Result<Option<Head>, JournalError
 /// An iterator over envelopes that checks the hash chain as it goes; made
 /// by [`Journal::events_from`]. After the first error it yields nothing.
 pub struct Replay<'a> {
-    cursor: RecordCursor<'a>,
+    inner: PreparedReplay<'a, ()>,
+}
+
+impl Iterator for Replay<'_> {
+    type Item = Result<Envelope, JournalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner
+            .next()
+            .map(|result| result.map(|(envelope, ())| envelope))
+    }
+}
+
+/// An iterator over envelopes and their preparations that checks the hash
+/// chain as it goes; made by [`Journal::events_prepared_from`]. After the
+/// first error it yields nothing.
+pub struct PreparedReplay<'a, T> {
+    cursor: RecordCursor<'a, T>,
     checker: ChainChecker,
     /// The last sequence the journal knew of when the replay started; a
     /// store that ends earlier has lost events.
@@ -425,15 +464,18 @@ pub struct Replay<'a> {
     done: bool,
 }
 
-impl Iterator for Replay<'_> {
-    type Item = Result<Envelope, JournalError>;
+impl<T: Send + 'static> Iterator for PreparedReplay<'_, T> {
+    type Item = Result<(Envelope, T), JournalError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
         let result = match self.cursor.next_record() {
-            Some(Ok(record)) => self.checker.check(&record).map_err(JournalError::from),
+            Some(Ok(record)) => self
+                .checker
+                .check_prepared(&record)
+                .map_err(JournalError::from),
             Some(Err(CursorError::Break(chain_break))) => Err(chain_break.into()),
             Some(Err(CursorError::Storage(error))) => Err(error.into()),
             None => {

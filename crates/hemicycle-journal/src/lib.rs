@@ -120,7 +120,7 @@ mod witness;
 pub use chain::{ChainBreak, ChainProblem};
 pub use event::{Envelope, EventError, NewEvent, ParseError};
 pub use hash::{Hash, HashHexError};
-pub use journal::{Journal, JournalError, Replay, ReplayError};
+pub use journal::{Journal, JournalError, PreparedReplay, Replay, ReplayError};
 pub use log::LogError;
 pub use storage::{
     open, ChangeListener, Head, Storage, StorageError, StorageUrl, StoredCheckpoint, StoredRecord,

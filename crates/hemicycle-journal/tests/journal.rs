@@ -293,12 +293,12 @@ fn opening_by_url() {
     assert!(path.exists());
     assert!(storage.is_empty().unwrap());
 
-    let error = open("postgres://clerk@localhost/hemicycle").err().unwrap();
+    let error = open("mysql://clerk@localhost/hemicycle").err().unwrap();
     assert!(
-        matches!(&error, StorageError::UnsupportedBackend { scheme } if scheme == "postgres"),
+        matches!(&error, StorageError::UnsupportedBackend { scheme } if scheme == "mysql"),
         "{error:?}"
     );
-    assert!(error.to_string().contains("\"postgres\""), "{error}");
+    assert!(error.to_string().contains("\"mysql\""), "{error}");
 }
 
 fn set_meta(path: &std::path::Path, sql: &str, value: &str) {
