@@ -62,8 +62,8 @@ use thiserror::Error;
 use crate::hash::Hash;
 use crate::limits::MAX_READ_BYTES;
 use crate::storage::{
-    check_batch, check_checkpoint, check_read_limit, check_subtree_read, ChangeListener, Head,
-    Storage, StorageError, StoredCheckpoint, StoredRecord,
+    check_append, check_read_limit, check_subtree_read, ChangeListener, Head, Storage,
+    StorageError, StoredCheckpoint, StoredRecord,
 };
 
 /// The newest schema migration this build knows; a database carrying a
@@ -966,17 +966,8 @@ impl Storage for PostgresStorage {
         records: &[StoredRecord],
         checkpoint: Option<&StoredCheckpoint>,
     ) -> Result<(), StorageError> {
-        check_batch(records)?;
-        if let Some(checkpoint) = checkpoint {
-            check_checkpoint(checkpoint)?;
-        }
-        if records.is_empty() && checkpoint.is_none() {
+        if !check_append(records, checkpoint)? {
             return Ok(());
-        }
-        if let Some(first) = records.first() {
-            // Refuse a batch the table cannot hold before starting.
-            let last_sequence = first.sequence.checked_add(records.len() as u64 - 1);
-            to_column(last_sequence.unwrap_or(u64::MAX))?;
         }
         self.with_client(|client| {
             match self.append_in_transaction(client, records, checkpoint) {

@@ -34,8 +34,8 @@ use crate::fault::{ConnectionFaults, FaultInjector, FaultPoint};
 use crate::hash::Hash;
 use crate::limits::MAX_READ_BYTES;
 use crate::storage::{
-    check_batch, check_checkpoint, check_read_limit, check_subtree_read, Head, Storage,
-    StorageError, StoredCheckpoint, StoredRecord,
+    check_append, check_read_limit, check_subtree_read, Head, Storage, StorageError,
+    StoredCheckpoint, StoredRecord,
 };
 
 /// The on-disk format this build reads and writes. Bump it (with a
@@ -485,17 +485,8 @@ impl Storage for SqliteStorage {
         records: &[StoredRecord],
         checkpoint: Option<&StoredCheckpoint>,
     ) -> Result<(), StorageError> {
-        check_batch(records)?;
-        if let Some(checkpoint) = checkpoint {
-            check_checkpoint(checkpoint)?;
-        }
-        if records.is_empty() && checkpoint.is_none() {
+        if !check_append(records, checkpoint)? {
             return Ok(());
-        }
-        if let Some(first) = records.first() {
-            // Refuse a batch the table cannot hold before taking the write lock.
-            let last_sequence = first.sequence.checked_add(records.len() as u64 - 1);
-            to_column(last_sequence.unwrap_or(u64::MAX))?;
         }
         self.faults.sync_disk_limit(&self.connection)?;
         let faults = self.faults.injector();

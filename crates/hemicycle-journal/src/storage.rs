@@ -490,6 +490,32 @@ pub(crate) fn check_batch(records: &[StoredRecord]) -> Result<(), StorageError> 
     Ok(())
 }
 
+/// The checks every backend makes before an append's transaction: the batch,
+/// the checkpoint, and that every sequence fits a signed 64-bit column (both
+/// backends store it so). Returns `false` when there is nothing to store.
+pub(crate) fn check_append(
+    records: &[StoredRecord],
+    checkpoint: Option<&StoredCheckpoint>,
+) -> Result<bool, StorageError> {
+    check_batch(records)?;
+    if let Some(checkpoint) = checkpoint {
+        check_checkpoint(checkpoint)?;
+    }
+    if records.is_empty() && checkpoint.is_none() {
+        return Ok(false);
+    }
+    if let Some(first) = records.first() {
+        // Refuse a batch the table cannot hold before starting a transaction.
+        let last_sequence = first.sequence.saturating_add(records.len() as u64 - 1);
+        if i64::try_from(last_sequence).is_err() {
+            return Err(StorageError::SequenceOutOfRange {
+                sequence: last_sequence,
+            });
+        }
+    }
+    Ok(true)
+}
+
 /// The checks every backend makes on a subtree read: the count, and that
 /// every subtree lies inside a tree of `tree_size` leaves.
 pub(crate) fn check_subtree_read(subtrees: &[Subtree], tree_size: u64) -> Result<(), StorageError> {
