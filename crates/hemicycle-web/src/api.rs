@@ -628,7 +628,9 @@ pub async fn journal(
     let length = shared.journal_length();
     if from > length {
         // Past the end is an empty page, not an error: the journal may grow there.
-        return Ok(Json(json!({ "length": length, "entries": [], "next_from": null })));
+        return Ok(Json(
+            json!({ "length": length, "entries": [], "next_from": null }),
+        ));
     }
     shared
         .read_journal(move |journal| {

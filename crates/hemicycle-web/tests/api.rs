@@ -877,7 +877,10 @@ async fn unknown_things_are_404_with_the_json_error_body() {
     let page = reply.json();
     assert_eq!(page["entries"], json!([]), "{page}");
     assert_eq!(page["next_from"], Value::Null, "{page}");
-    assert!(page["length"].as_u64().is_some_and(|length| length > 0), "{page}");
+    assert!(
+        page["length"].as_u64().is_some_and(|length| length > 0),
+        "{page}"
+    );
 }
 
 /// A path segment that is not UTF-8 once percent-decoded is rejected by the
