@@ -62,8 +62,8 @@ use thiserror::Error;
 use crate::hash::Hash;
 use crate::limits::MAX_READ_BYTES;
 use crate::storage::{
-    check_append, check_read_limit, check_subtree_read, ChangeListener, Head, Storage,
-    StorageError, StoredCheckpoint, StoredRecord,
+    check_append, check_read_limit, check_subtree_read, checkpoint_from_columns, ChangeListener,
+    Head, Storage, StorageError, StoredCheckpoint, StoredRecord,
 };
 
 /// The newest schema migration this build knows; a database carrying a
@@ -731,20 +731,11 @@ fn record_from_row(row: &Row) -> Result<StoredRecord, Failure> {
 
 fn checkpoint_from_row(row: &Row) -> Result<StoredCheckpoint, Failure> {
     let tree_size: i64 = row.try_get(0).map_err(database("reading checkpoints"))?;
-    let corrupt = |reason: String| StorageError::CorruptCheckpoint { tree_size, reason };
-    let root: Vec<u8> = row
-        .try_get(1)
-        .map_err(|error| corrupt(format!("its root hash is unreadable: {error}")))?;
-    let note: String = row
-        .try_get(2)
-        .map_err(|error| corrupt(format!("its note is unreadable: {error}")))?;
-    Ok(StoredCheckpoint {
-        tree_size: u64::try_from(tree_size)
-            .map_err(|_| corrupt("its tree size is negative".to_owned()))?,
-        root_hash: TreeHash::try_from(root.as_slice())
-            .map_err(|_| corrupt(format!("its root hash is {} bytes long", root.len())))?,
-        note,
-    })
+    Ok(checkpoint_from_columns(
+        tree_size,
+        row.try_get(1).map_err(|error| error.to_string()),
+        row.try_get(2).map_err(|error| error.to_string()),
+    )?)
 }
 
 /// The number of events the tree covers: the last stored sequence.

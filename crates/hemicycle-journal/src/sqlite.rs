@@ -34,8 +34,8 @@ use crate::fault::{ConnectionFaults, FaultInjector, FaultPoint};
 use crate::hash::Hash;
 use crate::limits::MAX_READ_BYTES;
 use crate::storage::{
-    check_append, check_read_limit, check_subtree_read, Head, Storage, StorageError,
-    StoredCheckpoint, StoredRecord,
+    check_append, check_read_limit, check_subtree_read, checkpoint_from_columns, Head, Storage,
+    StorageError, StoredCheckpoint, StoredRecord,
 };
 
 /// The on-disk format this build reads and writes. Bump it (with a
@@ -367,20 +367,11 @@ fn stored_event_count(connection: &Connection) -> Result<u64, StorageError> {
 
 fn checkpoint_from_row(row: &rusqlite::Row<'_>) -> Result<StoredCheckpoint, StorageError> {
     let tree_size: i64 = row.get(0).map_err(backend("reading checkpoints"))?;
-    let corrupt = |reason: String| StorageError::CorruptCheckpoint { tree_size, reason };
-    let root: Vec<u8> = row
-        .get(1)
-        .map_err(|error| corrupt(format!("its root hash is unreadable: {error}")))?;
-    let note: String = row
-        .get(2)
-        .map_err(|error| corrupt(format!("its note is unreadable: {error}")))?;
-    Ok(StoredCheckpoint {
-        tree_size: u64::try_from(tree_size)
-            .map_err(|_| corrupt("its tree size is negative".to_owned()))?,
-        root_hash: TreeHash::try_from(root.as_slice())
-            .map_err(|_| corrupt(format!("its root hash is {} bytes long", root.len())))?,
-        note,
-    })
+    checkpoint_from_columns(
+        tree_size,
+        row.get(1).map_err(|error| error.to_string()),
+        row.get(2).map_err(|error| error.to_string()),
+    )
 }
 
 /// Wraps a rusqlite error with what was being done, keeping rusqlite's

@@ -516,6 +516,25 @@ pub(crate) fn check_append(
     Ok(true)
 }
 
+/// A stored checkpoint from its columns as a backend read them: the tree
+/// size, and the root hash and the note, or why each could not be read.
+pub(crate) fn checkpoint_from_columns(
+    tree_size: i64,
+    root: Result<Vec<u8>, String>,
+    note: Result<String, String>,
+) -> Result<StoredCheckpoint, StorageError> {
+    let corrupt = |reason: String| StorageError::CorruptCheckpoint { tree_size, reason };
+    let root = root.map_err(|error| corrupt(format!("its root hash is unreadable: {error}")))?;
+    let note = note.map_err(|error| corrupt(format!("its note is unreadable: {error}")))?;
+    Ok(StoredCheckpoint {
+        tree_size: u64::try_from(tree_size)
+            .map_err(|_| corrupt("its tree size is negative".to_owned()))?,
+        root_hash: TreeHash::try_from(root.as_slice())
+            .map_err(|_| corrupt(format!("its root hash is {} bytes long", root.len())))?,
+        note,
+    })
+}
+
 /// The checks every backend makes on a subtree read: the count, and that
 /// every subtree lies inside a tree of `tree_size` leaves.
 pub(crate) fn check_subtree_read(subtrees: &[Subtree], tree_size: u64) -> Result<(), StorageError> {
