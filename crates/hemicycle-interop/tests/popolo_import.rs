@@ -424,3 +424,22 @@ fn a_post_gives_the_constituency_when_there_is_no_area() {
         &chamber.state().members[&"p1".parse::<hemicycle_core::ids::MemberId>().expect("id")];
     assert_eq!(member.constituency.as_deref(), Some("Baghdad"));
 }
+
+/// Found by fuzzing: a bloc whose `hemicycle` identifier is not a valid slug
+/// ("dem$crats") was imported under a slug derived from its id, and re-importing
+/// the same file, unable to find it by either, planned it again.
+#[test]
+fn an_unusable_identifier_of_ours_is_ignored_and_re_importing_changes_nothing() {
+    let file = include_bytes!(
+        "../../../fuzz/corpus/popolo_import/regression-unusable-hemicycle-identifier.json"
+    );
+    let mut chamber = common::empty_chamber();
+    let first = plan(chamber.state(), file, Some("iraq")).expect("plan");
+    assert!(!first.is_empty());
+    run(&mut chamber, &first);
+    let events = chamber.journal().len();
+    let second = plan(chamber.state(), file, None).expect("plan");
+    assert!(second.is_empty(), "{:?}", second.origins);
+    run(&mut chamber, &second);
+    assert_eq!(chamber.journal().len(), events);
+}

@@ -105,10 +105,14 @@ struct Matched {
 fn match_object(scratch: &State, node: &Node<'_>, kind: &str) -> Result<Matched, PathError> {
     let id = node.required_text("id")?.to_owned();
     let listed = listed_identifiers(node)?;
+    // An identifier of ours that is not a valid slug for the kind cannot name
+    // anything of ours: it is ignored, so the object is matched (and, on a
+    // re-import, found again) by its id like any other.
     let ours = listed
         .iter()
         .find(|identifier| identifier.scheme == HEMICYCLE_SCHEME)
-        .map(|identifier| identifier.identifier.clone());
+        .map(|identifier| identifier.identifier.clone())
+        .filter(|slug| subject_named(kind, slug).is_some());
     let identifiers: Vec<ExternalIdentifier> = listed
         .into_iter()
         .filter(|identifier| identifier.scheme != HEMICYCLE_SCHEME)
