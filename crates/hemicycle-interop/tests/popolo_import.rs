@@ -443,3 +443,18 @@ fn an_unusable_identifier_of_ours_is_ignored_and_re_importing_changes_nothing() 
     run(&mut chamber, &second);
     assert_eq!(chamber.journal().len(), events);
 }
+
+/// Found by fuzzing: two persons naming the same member (one by its id, the
+/// other by our identifier) were both imported onto it, each undoing the
+/// other's name, so that every re-import planned two renames. Such a file is
+/// refused, naming the second object.
+#[test]
+fn two_objects_that_are_the_same_member_are_refused() {
+    let file =
+        include_bytes!("../../../fuzz/corpus/popolo_import/regression-two-persons-one-member.json");
+    let chamber = common::empty_chamber();
+    let error = plan(chamber.state(), file, Some("iraq")).expect_err("the file is refused");
+    let message = error.to_string();
+    assert!(message.contains("persons[5]"), "{message}");
+    assert!(message.contains("same as"), "{message}");
+}

@@ -320,6 +320,8 @@ pub fn plan_popolo_import(
     let mut importer = Importer {
         planner: Planner::new(state, at_time),
         origin,
+        original: state,
+        claimed: std::collections::HashMap::new(),
     };
     importer.run(&document, new_chamber)?;
     Ok(importer.planner.take())
@@ -328,9 +330,43 @@ pub fn plan_popolo_import(
 struct Importer<'o> {
     planner: Planner,
     origin: &'o str,
+    /// The state before this file: an object of the file may match a subject
+    /// of it, but never one that an earlier object of the same file created.
+    original: &'o State,
+    /// The subjects of the state matched so far, with the object that did:
+    /// two objects of one file are never the same subject (else each import
+    /// would undo the other's details, and re-importing would change things).
+    claimed: std::collections::HashMap<Subject, String>,
 }
 
 impl Importer<'_> {
+    /// Matches an object with a subject, refusing a file in which two objects
+    /// are the same subject.
+    fn matched(&mut self, node: &Node<'_>, kind: &str) -> Result<Matched, ImportError> {
+        let matched = match_object(&self.planner.scratch, node, kind).map_err(|e| self.json(e))?;
+        if kind == "chamber" {
+            return Ok(matched);
+        }
+        if let Some(subject) = &matched.existing {
+            let here = node.path();
+            let earlier = if self.original.subject_exists(subject) {
+                self.claimed.get(subject).cloned()
+            } else {
+                Some("an earlier object of this file".to_owned())
+            };
+            if let Some(earlier) = earlier {
+                return Err(self.json(at(
+                    here,
+                    format!(
+                        "this {kind} is the same as {earlier} (they share an id or identifier); each must be listed once"
+                    ),
+                )));
+            }
+            self.claimed.insert(subject.clone(), here);
+        }
+        Ok(matched)
+    }
+
     fn json(&self, error: PathError) -> ImportError {
         ImportError::Json {
             origin: self.origin.to_owned(),
@@ -683,8 +719,7 @@ impl Importer<'_> {
             self.planner.report().kind("chamber").unchanged += 1;
         }
         if let Some(node) = legislature {
-            let matched =
-                match_object(&self.planner.scratch, node, "chamber").map_err(|e| self.json(e))?;
+            let matched = self.matched(node, "chamber")?;
             let identifiers = identifiers_to_record(
                 &self.planner.scratch,
                 &Subject::Chamber,
@@ -709,8 +744,7 @@ impl Importer<'_> {
         name: Option<&str>,
     ) -> Result<BlocId, ImportError> {
         let path = node.path();
-        let matched =
-            match_object(&self.planner.scratch, node, "bloc").map_err(|e| self.json(e))?;
+        let matched = self.matched(node, "bloc")?;
         let (bloc, is_new) = match &matched.existing {
             Some(Subject::Bloc(bloc)) => (bloc.clone(), false),
             _ => {
@@ -787,8 +821,7 @@ impl Importer<'_> {
 
     fn coalition(&mut self, node: &Node<'_>, blocs: Vec<BlocId>) -> Result<(), ImportError> {
         let path = node.path();
-        let matched =
-            match_object(&self.planner.scratch, node, "coalition").map_err(|e| self.json(e))?;
+        let matched = self.matched(node, "coalition")?;
         let mut changed = false;
         let (coalition, is_new) = match &matched.existing {
             Some(Subject::Coalition(coalition)) => {
@@ -843,8 +876,7 @@ impl Importer<'_> {
         let path = node.path();
         self.planner.report().kind("events").read += 1;
         let classification = node.text("classification").map_err(|e| self.json(e))?;
-        let matched =
-            match_object(&self.planner.scratch, node, "occasion").map_err(|e| self.json(e))?;
+        let matched = self.matched(node, "occasion")?;
         // Our own export lists the sittings as events: the same sittings, not occasions.
         if classification == Some("sitting") {
             let slug = matched.ours.clone().unwrap_or_else(|| matched.id.clone());
@@ -901,8 +933,7 @@ impl Importer<'_> {
 
     fn person(&mut self, node: &Node<'_>, seats: &[Seat<'_>]) -> Result<MemberId, ImportError> {
         let path = node.path();
-        let matched =
-            match_object(&self.planner.scratch, node, "member").map_err(|e| self.json(e))?;
+        let matched = self.matched(node, "member")?;
         let name = node.required_text("name").map_err(|e| self.json(e))?;
         let details = person_details(node).map_err(|e| self.json(e))?;
         let first = &seats[0];
@@ -1031,8 +1062,7 @@ impl Importer<'_> {
     fn motion(&mut self, node: &Node<'_>) -> Result<MotionId, ImportError> {
         let path = node.path();
         self.planner.report().kind("motions").read += 1;
-        let matched =
-            match_object(&self.planner.scratch, node, "motion").map_err(|e| self.json(e))?;
+        let matched = self.matched(node, "motion")?;
         let (motion, is_new) = match &matched.existing {
             Some(Subject::Motion(motion)) => (motion.clone(), false),
             _ => {
@@ -1089,8 +1119,7 @@ impl Importer<'_> {
         let path = node.path();
         self.planner.report().kind("vote_events").read += 1;
         self.planner.report().kind("votes").read += votes.len() as u64;
-        let matched =
-            match_object(&self.planner.scratch, node, "division").map_err(|e| self.json(e))?;
+        let matched = self.matched(node, "division")?;
         let (division, is_new) = match &matched.existing {
             Some(Subject::Division(division)) => (division.clone(), false),
             _ => {
